@@ -1,0 +1,8 @@
+// Package identity provides the two anonymous ids telemetry may carry: a
+// random user id kept in the user's telemetry.toml, and a project id kept in
+// the project file and sent only as a salted SHA-512 hash.
+//
+// Both ids are created on first use, so call UserID and ProjectID only when
+// consent is on: with consent off nothing must be created. Both fail with an
+// error rather than damage a file; the caller then sends no id.
+package identity

@@ -1,0 +1,53 @@
+package identity_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/anontel/anontel/identity"
+)
+
+func ExampleUserID() {
+	home, _ := os.MkdirTemp("", "config")
+	defer os.RemoveAll(home)
+	path := filepath.Join(home, "pipectl", "telemetry.toml") // userfile.Path("pipectl") in a real tool
+
+	id, err := identity.UserID(path) // created on first use (only call it with consent on)
+	if err != nil {
+		return // no id this run; the tool carries on
+	}
+	again, _ := identity.UserID(path)
+	fmt.Println(len(id), id == again)
+	// Output: 36 true
+}
+
+func ExampleProjectID() {
+	root, _ := os.MkdirTemp("", "project")
+	defer os.RemoveAll(root)
+	pyproject := filepath.Join(root, "pyproject.toml")
+	os.WriteFile(pyproject, []byte("# my project\n[tool.pipectl]\npackage_name = \"demo\"\n"), 0o644)
+
+	p := identity.ProjectFile{
+		Name:           "pyproject.toml",
+		Table:          "tool.pipectl",
+		PackageNameKey: "package_name",
+		IDTable:        "tool.pipectl_telemetry",
+		IDKey:          "project_id",
+	}
+	start := filepath.Join(root, "src")
+	os.Mkdir(start, 0o755)
+	projectRoot, ok := p.Root(start)
+	fmt.Println(ok, projectRoot == root)
+
+	hash, _ := identity.ProjectID(projectRoot, p)
+	fmt.Println(len(hash))
+
+	data, _ := os.ReadFile(pyproject)
+	fmt.Println(strings.HasPrefix(string(data), "# my project\n[tool.pipectl]\npackage_name = \"demo\"\n\n[tool.pipectl_telemetry]\nproject_id = '"))
+	// Output:
+	// true true
+	// 128
+	// true
+}

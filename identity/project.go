@@ -1,0 +1,212 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/google/uuid"
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/tomledit"
+)
+
+// UndefinedPackageName stands for the package name when the project file
+// names none.
+const UndefinedPackageName = "undefined_package_name"
+
+// ProjectFile describes where a tool keeps its project marker, its package
+// name and the project id.
+type ProjectFile struct {
+	Name           string // "pyproject.toml"
+	Table          string // marker table, e.g. "tool.pipectl": a folder is a project root if Name exists there and has this table; also holds the package name
+	PackageNameKey string // "package_name" inside Table; missing -> UndefinedPackageName
+	IDTable        string // "tool.pipectl_telemetry"
+	IDKey          string // "project_id"
+}
+
+// Root returns the nearest ancestor of start (start included) that is a
+// project root: Name exists there, is TOML and has Table. Files without the
+// table, or unreadable, are skipped. Root never writes.
+func (p ProjectFile) Root(start string) (string, bool) {
+	dir, err := filepath.Abs(start)
+	if err != nil || p.Name == "" {
+		return "", false
+	}
+	for {
+		if doc, err := p.read(dir); err == nil {
+			if _, ok := lookup(doc, p.Table).(map[string]any); ok {
+				return dir, true
+			}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+func (p ProjectFile) read(root string) (map[string]any, error) {
+	data, err := os.ReadFile(filepath.Join(root, p.Name))
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// ProjectID returns sha512_hex(project_id + package_name), 128 lower-case hex
+// digits, for the project at root. Only the hash leaves this function: the
+// stored project_id is a random secret that salts the package name.
+//
+// When the file has no project id, a random one is stored in IDTable.IDKey
+// surgically: the file afterwards is the file before plus the added lines
+// (inside IDTable when that table exists, never a duplicate header),
+// re-parsed before it replaces the original atomically with the same mode.
+// Call it only with consent on. A stored id is read even when the file is
+// read-only. An unparseable, read-only or unwritable file gives an error and
+// is left untouched.
+func ProjectID(root string, p ProjectFile) (string, error) {
+	if p.Name == "" || p.IDTable == "" || p.IDKey == "" {
+		return "", errors.New("identity: project file not configured")
+	}
+	path := filepath.Join(root, p.Name)
+	// A concurrent first run may add an id between our read and our write;
+	// then read again and use that id.
+	for range 3 {
+		hash, err := projectID(path, p)
+		if !errors.Is(err, errChanged) {
+			return hash, err
+		}
+	}
+	return "", errChanged
+}
+
+// lockTimeout bounds the wait for a concurrent writer of the project file.
+const lockTimeout = 2 * time.Second
+
+var errChanged = errors.New("identity: project file changed while adding the project id")
+
+func projectID(path string, p ProjectFile) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("identity: reading project file: %w", err)
+	}
+	var doc map[string]any
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
+	}
+
+	pkg := UndefinedPackageName
+	if p.PackageNameKey != "" {
+		if v, ok := lookup(doc, p.Table+"."+p.PackageNameKey).(string); ok && v != "" {
+			pkg = v
+		}
+	}
+
+	var id string
+	switch v := lookup(doc, p.IDTable+"."+p.IDKey).(type) {
+	case string:
+		if v == "" {
+			return "", fmt.Errorf("identity: %s.%s is empty", p.IDTable, p.IDKey)
+		}
+		id = v
+	case nil:
+		id, err = storeProjectID(path, data, p)
+		if err != nil {
+			return "", err
+		}
+	default:
+		return "", fmt.Errorf("identity: %s.%s is a %T, not a string", p.IDTable, p.IDKey, v)
+	}
+	return hashProjectID(id, pkg), nil
+}
+
+// storeProjectID adds a new random id to the project file whose current
+// content is data, and returns the id.
+func storeProjectID(path string, data []byte, p ProjectFile) (string, error) {
+	// Replace the file a symlink points to, not the link.
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("identity: resolving project file: %w", err)
+	}
+	fi, err := os.Stat(target)
+	if err != nil {
+		return "", fmt.Errorf("identity: project file: %w", err)
+	}
+	// The rename in atomicfile would succeed on a read-only file in a
+	// writable folder; honour the file's own read-only intent instead.
+	if fi.Mode().Perm()&0o222 == 0 {
+		return "", fmt.Errorf("identity: project file %s is read-only", p.Name)
+	}
+	if f, err := os.OpenFile(target, os.O_WRONLY, 0); err != nil {
+		return "", fmt.Errorf("identity: project file %s is not writable: %w", p.Name, err)
+	} else {
+		f.Close()
+	}
+
+	// Lock the file itself (no lock file is left in the project) so that
+	// concurrent first runs store one id. The rename below swaps the inode,
+	// so a waiter that then holds a lock on the old inode starts over.
+	lock := flock.New(target, flock.SetFlag(os.O_RDONLY))
+	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
+	defer cancel()
+	if ok, err := lock.TryLockContext(ctx, 5*time.Millisecond); err != nil || !ok {
+		return "", fmt.Errorf("identity: locking project file: %w", errors.Join(err, ctx.Err()))
+	}
+	defer lock.Unlock()
+	locked, err := lock.Stat()
+	if err != nil {
+		return "", fmt.Errorf("identity: project file: %w", err)
+	}
+	if now, err := os.Stat(target); err != nil || !os.SameFile(now, locked) {
+		return "", errChanged
+	}
+
+	id := strings.ReplaceAll(uuid.NewString(), "-", "")
+	out, err := tomledit.SetKey(data, p.IDTable, p.IDKey, id)
+	if err != nil {
+		return "", fmt.Errorf("identity: adding project id: %w", err)
+	}
+	// Another process may have changed the file since it was read (before
+	// we held the lock); do not overwrite its change.
+	if now, err := os.ReadFile(target); err != nil || !bytes.Equal(now, data) {
+		return "", errChanged
+	}
+	if err := atomicfile.WriteFile(target, out, fi.Mode().Perm(), true); err != nil {
+		return "", fmt.Errorf("identity: writing project file: %w", err)
+	}
+	return id, nil
+}
+
+// hashProjectID is what is sent: sha512_hex(project_id + package_name).
+func hashProjectID(id, pkg string) string {
+	sum := sha512.Sum512([]byte(id + pkg))
+	return hex.EncodeToString(sum[:])
+}
+
+// lookup returns the value at a dotted path in a parsed TOML document, or nil.
+func lookup(doc map[string]any, dotted string) any {
+	var cur any = doc
+	for _, part := range strings.Split(dotted, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
