@@ -1,0 +1,247 @@
+package exporter
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxFiles       = 100
+	DefaultMaxBytes       = 4 << 20 // 4 MiB of spool in total
+	DefaultMaxAge         = 7 * 24 * time.Hour
+	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
+	DefaultUploadDeadline = 10 * time.Second
+	DefaultAttemptTimeout = 5 * time.Second
+	DefaultRetryMaxTime   = 30 * time.Second
+	DefaultFailureBackoff = 2 * time.Minute
+
+	// maxRetryAfter caps how long a collector's Retry-After may silence the
+	// uploader, so a bad header cannot stop uploads for good.
+	maxRetryAfter = 6 * time.Hour
+
+	// tracesPath is appended to the endpoint, as OTLP/HTTP prescribes for a
+	// base URL.
+	tracesPath = "/v1/traces"
+)
+
+// Config configures every exporter of this package. The zero value of each
+// limit means its documented default.
+type Config struct {
+	// Tool names the tool, e.g. "pipectl". It names the spool folder and the
+	// environment variables: <TOOL> is Tool in upper case with every
+	// character other than a letter or a digit replaced by "_".
+	Tool string
+
+	// Endpoint is the collector base URL chosen by the tool author, e.g.
+	// "https://telemetry.example.com"; spans are POSTed to
+	// <Endpoint>/v1/traces. <TOOL>_TELEMETRY_ENDPOINT overrides it.
+	Endpoint string
+
+	// AllowInsecure allows plain http:// to hosts other than loopback.
+	AllowInsecure bool
+
+	// SpoolDir is the spool folder; "" means os.UserCacheDir()/<Tool>/spool.
+	SpoolDir string
+
+	// Logger receives the debug log, including every export error; nil
+	// discards it. Nothing in this package writes to the terminal.
+	Logger *slog.Logger
+
+	// MaxFiles, MaxBytes and MaxAge cap the spool: beyond them the oldest
+	// files are deleted first. Defaults: DefaultMaxFiles, DefaultMaxBytes,
+	// DefaultMaxAge.
+	MaxFiles int
+	MaxBytes int64
+	MaxAge   time.Duration
+
+	// MaxSpans caps the spans one Spool keeps in memory; later spans are
+	// dropped. Default DefaultMaxSpans.
+	MaxSpans int
+
+	// UploadDeadline is the wall-clock limit of one Upload (the whole
+	// uploader process). Default DefaultUploadDeadline.
+	UploadDeadline time.Duration
+
+	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
+	// Default DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+
+	// RetryMaxTime bounds the retries of one batch in NewDirect, including
+	// waits asked for by Retry-After. Default DefaultRetryMaxTime.
+	RetryMaxTime time.Duration
+
+	// FailureBackoff is how long no uploader is started after an upload
+	// failed on the network, a timeout or a 5xx without Retry-After (a
+	// Retry-After, capped at 6h, wins). It keeps an offline machine from
+	// spawning an uploader per command. Default DefaultFailureBackoff;
+	// negative means none.
+	FailureBackoff time.Duration
+
+	// SyncWrites makes spool writes fsync before the rename. Off by default:
+	// it costs milliseconds on real disks, and a file torn by a power cut is
+	// recognised as corrupt and dropped by the uploader.
+	SyncWrites bool
+
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// ErrNoEndpoint is returned when neither Config.Endpoint nor
+// <TOOL>_TELEMETRY_ENDPOINT names a collector.
+var ErrNoEndpoint = errors.New("exporter: no collector endpoint configured")
+
+// EnvPrefix returns <TOOL>: tool in upper case, every character other than
+// an ASCII letter or digit replaced by "_".
+func EnvPrefix(tool string) string {
+	b := []byte(strings.ToUpper(tool))
+	for i, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// EndpointEnv returns the name of the variable overriding the endpoint,
+// <TOOL>_TELEMETRY_ENDPOINT.
+func EndpointEnv(tool string) string { return EnvPrefix(tool) + "_TELEMETRY_ENDPOINT" }
+
+// UploaderEnv returns the name of the marker variable set for the uploader
+// child, <TOOL>_TELEMETRY_UPLOAD. Its value is always "1", never data.
+func UploaderEnv(tool string) string { return EnvPrefix(tool) + "_TELEMETRY_UPLOAD" }
+
+// ResolveEndpoint returns the URL spans are POSTed to: <base>/v1/traces,
+// where base is <TOOL>_TELEMETRY_ENDPOINT when set and not empty, otherwise
+// cfg.Endpoint.
+//
+// The standard OTEL_EXPORTER_OTLP_* variables do not apply: they configure
+// a user's OpenTelemetry for their own services, and honouring them would
+// silently send a vendor tool's telemetry into the user's pipeline (or
+// their headers to the vendor). Teams that want the tool's telemetry in
+// their own collector set <TOOL>_TELEMETRY_ENDPOINT.
+//
+// The scheme must be https, or http when the host is loopback (localhost,
+// 127.0.0.0/8, ::1) or cfg.AllowInsecure is set.
+func ResolveEndpoint(cfg Config) (string, error) {
+	if cfg.Tool == "" {
+		return "", errors.New("exporter: Config.Tool is empty")
+	}
+	base := cfg.Endpoint
+	if v, ok := cfg.lookupEnv(EndpointEnv(cfg.Tool)); ok && strings.TrimSpace(v) != "" {
+		base = strings.TrimSpace(v)
+	}
+	if base == "" {
+		return "", ErrNoEndpoint
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		// The url error quotes the input, which may hold credentials.
+		return "", errors.New("exporter: endpoint is not a valid URL")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("exporter: endpoint scheme %q: want https (or http for loopback)", u.Scheme)
+	case u.Host == "" || u.Hostname() == "":
+		return "", errors.New("exporter: endpoint has no host")
+	case u.Opaque != "" || u.Fragment != "":
+		return "", errors.New("exporter: endpoint must be a plain base URL")
+	case u.Scheme == "http" && !cfg.AllowInsecure && !isLoopback(u.Hostname()):
+		return "", fmt.Errorf("exporter: plain http to non-loopback host %q is not allowed (use https or set AllowInsecure)", u.Hostname())
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + tracesPath
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redact returns endpoint without user info, for the debug log.
+func redact(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "(invalid)"
+	}
+	return u.Redacted()
+}
+
+func (cfg Config) lookupEnv(name string) (string, bool) {
+	if cfg.LookupEnv != nil {
+		return cfg.LookupEnv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+func (cfg Config) logger() *slog.Logger {
+	if cfg.Logger != nil {
+		return cfg.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// SpoolDir returns the spool folder cfg uses, without creating it:
+// cfg.SpoolDir, or os.UserCacheDir()/<Tool>/spool. Deleting it empties the
+// spool.
+func SpoolDir(cfg Config) (string, error) { return cfg.spoolDir() }
+
+// spoolDir returns the spool folder without creating it.
+func (cfg Config) spoolDir() (string, error) {
+	if cfg.Tool == "" {
+		return "", errors.New("exporter: Config.Tool is empty")
+	}
+	if cfg.SpoolDir != "" {
+		return cfg.SpoolDir, nil
+	}
+	if cfg.Tool == "." || cfg.Tool == ".." || strings.ContainsAny(cfg.Tool, `/\`) {
+		return "", fmt.Errorf("exporter: tool name %q cannot name a folder", cfg.Tool)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("exporter: locating the spool: %w", err)
+	}
+	return filepath.Join(cache, cfg.Tool, "spool"), nil
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (cfg Config) maxFiles() int         { return orDefault(cfg.MaxFiles, DefaultMaxFiles) }
+func (cfg Config) maxBytes() int64       { return orDefault(cfg.MaxBytes, DefaultMaxBytes) }
+func (cfg Config) maxAge() time.Duration { return orDefault(cfg.MaxAge, DefaultMaxAge) }
+func (cfg Config) maxSpans() int         { return orDefault(cfg.MaxSpans, DefaultMaxSpans) }
+func (cfg Config) uploadDeadline() time.Duration {
+	return orDefault(cfg.UploadDeadline, DefaultUploadDeadline)
+}
+func (cfg Config) attemptTimeout() time.Duration {
+	return orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout)
+}
+func (cfg Config) retryMaxTime() time.Duration {
+	return orDefault(cfg.RetryMaxTime, DefaultRetryMaxTime)
+}
+
+func (cfg Config) failureBackoff() time.Duration {
+	switch {
+	case cfg.FailureBackoff < 0:
+		return 0
+	case cfg.FailureBackoff == 0:
+		return DefaultFailureBackoff
+	}
+	return cfg.FailureBackoff
+}

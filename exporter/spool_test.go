@@ -1,0 +1,287 @@
+package exporter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+)
+
+func testConfig(t *testing.T) Config {
+	return Config{Tool: "pipectl", Endpoint: "https://collector.example", SpoolDir: filepath.Join(t.TempDir(), "cache", "pipectl", "spool")}
+}
+
+func spoolNames(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := listSpool(dir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(dir, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := spanNames(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n...)
+	}
+	return names
+}
+
+func TestSpoolWritesOneFilePerInvocation(t *testing.T) {
+	cfg := testConfig(t)
+	s, err := NewSpool(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(cfg.SpoolDir)); !os.IsNotExist(err) {
+		t.Fatalf("NewSpool touched the disk: %v", err)
+	}
+	ctx := context.Background()
+	s.ExportSpans(ctx, stubSpans("a"))
+	s.ExportSpans(ctx, stubSpans("b", "c"))
+	if s.Written() {
+		t.Fatal("Written before Shutdown")
+	}
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Written() {
+		t.Fatal("Written() = false after Shutdown with spans")
+	}
+	if err := s.ExportSpans(ctx, stubSpans("late")); err != nil {
+		t.Fatalf("ExportSpans after Shutdown: %v", err)
+	}
+	s.Shutdown(ctx)
+	files, _ := listSpool(cfg.SpoolDir, time.Now())
+	if len(files) != 1 {
+		t.Fatalf("%d spool files, want 1", len(files))
+	}
+	if got := spoolNames(t, cfg.SpoolDir); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("spooled %q", got)
+	}
+	if runtime.GOOS == "windows" {
+		return
+	}
+	for path, want := range map[string]os.FileMode{
+		cfg.SpoolDir:                               0o700,
+		filepath.Dir(cfg.SpoolDir):                 0o700,
+		filepath.Join(cfg.SpoolDir, files[0].name): 0o600,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+}
+
+func TestSpoolTightensAnExistingFolder(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes")
+	}
+	cfg := testConfig(t)
+	if err := os.MkdirAll(cfg.SpoolDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(cfg.SpoolDir, 0o755)
+	s, _ := NewSpool(cfg)
+	s.ExportSpans(context.Background(), stubSpans("a"))
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(cfg.SpoolDir)
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("spool folder mode %v, want 0700", fi.Mode().Perm())
+	}
+}
+
+func TestSpoolNothingRecordedWritesNothing(t *testing.T) {
+	cfg := testConfig(t)
+	s, _ := NewSpool(cfg)
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.Written() {
+		t.Error("Written() = true without spans")
+	}
+	if _, err := os.Stat(filepath.Dir(cfg.SpoolDir)); !os.IsNotExist(err) {
+		t.Errorf("folder created without spans: %v", err)
+	}
+	// StartUploader on an empty spool starts nothing (it would say so).
+	var log bytes.Buffer
+	cfg.Logger = debugLogger(&log)
+	if err := StartUploader(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(log.Bytes(), []byte("spool empty")) {
+		t.Errorf("StartUploader log: %s", log.String())
+	}
+}
+
+func TestSpoolMaxSpans(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxSpans = 2
+	s, _ := NewSpool(cfg)
+	s.ExportSpans(context.Background(), stubSpans("a"))
+	s.ExportSpans(context.Background(), stubSpans("b", "c", "d"))
+	s.Shutdown(context.Background())
+	if got := spoolNames(t, cfg.SpoolDir); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("spooled %q, want the first 2", got)
+	}
+}
+
+func TestNewSpoolNeedsEndpoint(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Endpoint = ""
+	cfg.LookupEnv = func(string) (string, bool) { return "", false }
+	if _, err := NewSpool(cfg); !errors.Is(err, ErrNoEndpoint) {
+		t.Errorf("NewSpool without endpoint: %v", err)
+	}
+}
+
+func TestDefaultSpoolDir(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("XDG_CACHE_HOME is Linux's")
+	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	s, err := NewSpool(Config{Tool: "pipectl", Endpoint: "https://collector.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(cache, "pipectl", "spool")
+	if s.Dir() != want {
+		t.Errorf("Dir() = %q, want %q", s.Dir(), want)
+	}
+	if dir, err := SpoolDir(Config{Tool: "pipectl"}); err != nil || dir != want {
+		t.Errorf("SpoolDir = %q, %v; want %q", dir, err, want)
+	}
+	if _, err := NewSpool(Config{Tool: "../evil", Endpoint: "https://collector.example"}); err == nil {
+		t.Error("a tool name with a path separator was accepted")
+	}
+}
+
+func TestSpoolCaps(t *testing.T) {
+	now := time.Now()
+	size := func() int64 {
+		b, _ := Encode(context.Background(), stubSpans("f0"))
+		return int64(len(b))
+	}()
+	tests := []struct {
+		name  string
+		cfg   Config
+		ages  []time.Duration // one file per age, named f0, f1, ...
+		wantK []string
+	}{
+		{name: "within caps", ages: []time.Duration{3 * time.Hour, 2 * time.Hour, time.Hour}, wantK: []string{"f0", "f1", "f2"}},
+		{name: "max files drops oldest", cfg: Config{MaxFiles: 2}, ages: []time.Duration{3 * time.Hour, time.Hour, 2 * time.Hour}, wantK: []string{"f2", "f1"}},
+		{name: "max bytes drops oldest", cfg: Config{MaxBytes: 2*size + 1}, ages: []time.Duration{3 * time.Hour, 2 * time.Hour, time.Hour}, wantK: []string{"f1", "f2"}},
+		{name: "max age", cfg: Config{MaxAge: 24 * time.Hour}, ages: []time.Duration{25 * time.Hour, 23 * time.Hour}, wantK: []string{"f1"}},
+		{name: "default max age is a week", ages: []time.Duration{8 * 24 * time.Hour, 6 * 24 * time.Hour}, wantK: []string{"f1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "spool")
+			for i, age := range tc.ages {
+				writeTestFile(t, dir, "f"+string(rune('0'+i)), now.Add(-age))
+			}
+			kept, err := trimSpool(tc.cfg, dir, now, Config{}.logger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(kept) != len(tc.wantK) {
+				t.Errorf("trimSpool kept %d files, want %d", len(kept), len(tc.wantK))
+			}
+			if got := spoolNames(t, dir); !slices.Equal(got, tc.wantK) {
+				t.Errorf("spool holds %q, want %q (oldest first)", got, tc.wantK)
+			}
+		})
+	}
+}
+
+func TestSpoolCapsOnWrite(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MaxFiles = 2
+	for _, name := range []string{"first", "second", "third"} {
+		s, _ := NewSpool(cfg)
+		s.ExportSpans(context.Background(), stubSpans(name))
+		if err := s.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond) // distinct names on coarse clocks
+	}
+	if got := spoolNames(t, cfg.SpoolDir); !slices.Equal(got, []string{"second", "third"}) {
+		t.Errorf("spool holds %q, want the newest two", got)
+	}
+}
+
+func TestListSpoolIgnoresForeignAndRemovesStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, dir, "ours", time.Now())
+	foreign := filepath.Join(dir, "notes.txt")
+	os.WriteFile(foreign, []byte("x"), 0o600)
+	stale := filepath.Join(dir, ".00000000000000000001-1-aa.otlp.tmp-123")
+	fresh := filepath.Join(dir, ".00000000000000000002-1-aa.otlp.tmp-456")
+	os.WriteFile(stale, nil, 0o600)
+	os.WriteFile(fresh, nil, 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+	files, err := listSpool(dir, time.Now())
+	if err != nil || len(files) != 1 {
+		t.Fatalf("listSpool = %v, %v; want our one file", files, err)
+	}
+	for path, want := range map[string]bool{foreign: true, stale: false, fresh: true} {
+		if _, err := os.Stat(path); (err == nil) != want {
+			t.Errorf("%s exists = %v, want %v", filepath.Base(path), err == nil, want)
+		}
+	}
+}
+
+// TestEncodeMatchesOTLPTraceHTTP: Encode's bytes are the body otlptracehttp
+// itself sends for the same spans (http/protobuf, uncompressed).
+func TestEncodeMatchesOTLPTraceHTTP(t *testing.T) {
+	spans := stubSpans("a", "b")
+	var sent []byte
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		sent, _ = io.ReadAll(r.Body)
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+	})}
+	exp, err := otlptracehttp.New(context.Background(),
+		otlptracehttp.WithEndpointURL("http://127.0.0.1/v1/traces"),
+		otlptracehttp.WithHTTPClient(client),
+		otlptracehttp.WithCompression(otlptracehttp.NoCompression),
+		otlptracehttp.WithEncoding(otlptracehttp.EncodingProtobuf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.ExportSpans(context.Background(), spans); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Encode(context.Background(), spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) == 0 || !bytes.Equal(got, sent) {
+		t.Errorf("Encode differs from otlptracehttp's body:\n%x\n%x", got, sent)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
