@@ -1,0 +1,84 @@
+package processor
+
+import (
+	"context"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// nopExporter accepts spans and does nothing, so the benchmark measures the
+// pipeline rather than an exporter.
+type nopExporter struct{}
+
+func (nopExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (nopExporter) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkPipeline compares the same pipeline (TracerProvider →
+// SimpleSpanProcessor → no-op exporter) without and with the Processor.
+// One op is one span: start, attributes, end.
+func BenchmarkPipeline(b *testing.B) {
+	args := []string{"run", "--pipeline", "data_science", "--env=prod", "--runner", "parallel"}
+	spans := []struct {
+		name  string
+		attrs []attribute.KeyValue
+		err   bool
+	}{
+		{"clean", []attribute.KeyValue{
+			attribute.String("process.executable.name", "pipectl"),
+			attribute.Int("process.exit.code", 0),
+			attribute.Bool("ci", false),
+		}, false},
+		// What instrument writes: already masked arguments.
+		{"masked-args", []attribute.KeyValue{
+			semconv.ProcessCommandArgs("pipectl", "run", "--pipeline", Mask, "--env", Mask, "--runner", "parallel"),
+			attribute.Int("process.exit.code", 0),
+		}, false},
+		// What careless code writes: raw arguments and an error.
+		{"raw-args", []attribute.KeyValue{
+			semconv.ProcessCommandArgs(append([]string{"/usr/local/bin/pipectl"}, args...)...),
+			semconv.ProcessCommandLine("pipectl run --pipeline data_science --env=prod --runner parallel"),
+			attribute.Int("process.exit.code", 1),
+		}, true},
+	}
+	g := &gate{}
+	g.on.Store(true)
+	m := NewMasker(testTree())
+	for _, sp := range spans {
+		for _, variant := range []string{"plain", "processor"} {
+			b.Run(sp.name+"/"+variant, func(b *testing.B) {
+				var proc sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(nopExporter{})
+				if variant == "processor" {
+					proc = New(proc, Config{Consent: g, Masker: m, Args: args})
+				}
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc))
+				defer func() { _ = tp.Shutdown(context.Background()) }()
+				tracer := tp.Tracer("bench")
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					_, span := tracer.Start(ctx, "pipectl run", trace.WithAttributes(sp.attrs...))
+					if sp.err {
+						span.SetStatus(codes.Error, "pipeline data_science not found")
+					}
+					span.End()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMask measures masking one argument vector.
+func BenchmarkMask(b *testing.B) {
+	m := NewMasker(testTree())
+	args := []string{"run", "--pipeline", "data_science", "--env=prod", "--runner", "parallel", "-t", "lint,x"}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.Mask(args)
+	}
+}

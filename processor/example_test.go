@@ -1,0 +1,75 @@
+package processor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/anontel/anontel/processor"
+)
+
+func pipectl() processor.Command {
+	return processor.Command{
+		Name: "pipectl",
+		Commands: []processor.Command{{
+			Name: "run",
+			Flags: []processor.Flag{
+				{Name: "pipeline", Shorthand: "p", TakesValue: true},
+				{Name: "env", TakesValue: true},
+				{Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
+			},
+		}},
+	}
+}
+
+func ExampleMasker_Mask() {
+	m := processor.NewMasker(pipectl())
+	masked := m.Mask([]string{"run", "--pipeline=data_science", "--env", "prod", "--runner", "parallel"})
+	fmt.Println(masked.Line)
+	masked = m.Mask([]string{"run", "--pipeline", "data_science", "--env=prod"})
+	fmt.Println(masked.Line)
+	fmt.Println(masked.Path, masked.Secrets)
+	// Output:
+	// pipectl run --pipeline ***** --env ***** --runner parallel
+	// pipectl run --pipeline ***** --env *****
+	// [pipectl run] [data_science prod --env=prod]
+}
+
+// always is a consent that is always given; consent.Gate is the real one.
+type always struct{}
+
+func (always) Enabled() bool { return true }
+
+func ExampleNew() {
+	exporter := tracetest.NewInMemoryExporter()
+	args := []string{"run", "--pipeline", "data_science"} // os.Args[1:]
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(
+		processor.New(sdktrace.NewSimpleSpanProcessor(exporter), processor.Config{
+			Consent: always{},
+			Masker:  processor.NewMasker(pipectl()),
+			Args:    args,
+		})))
+
+	// Careless code: raw arguments in the attributes and in an error.
+	_, span := tp.Tracer("example").Start(context.Background(), "pipectl run")
+	span.SetAttributes(semconv.ProcessCommandLine("pipectl run --pipeline data_science"))
+	span.RecordError(errors.New(`pipeline "data_science" not found`))
+	span.SetStatus(codes.Error, "data_science not found")
+	span.End()
+
+	s := exporter.GetSpans()[0]
+	fmt.Println(s.Name)
+	fmt.Println(s.Attributes[0].Value.AsString())
+	fmt.Println(s.Events[0].Attributes[1].Value.AsString())
+	fmt.Println(s.Status.Description)
+	// Output:
+	// pipectl run
+	// pipectl run --pipeline *****
+	// pipeline "*****" not found
+	// ***** not found
+}

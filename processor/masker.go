@@ -1,0 +1,392 @@
+package processor
+
+import (
+	"strings"
+)
+
+// Mask replaces every argument value that the allow-list does not name.
+const Mask = "*****"
+
+// Flag describes one flag of a command.
+type Flag struct {
+	Name       string   // long name without dashes: "pipeline"
+	Shorthand  string   // one ASCII letter without dash: "p"; "" none
+	TakesValue bool     // false: boolean flag, consumes no value; --flag=value still masks value unless true/false or allowed
+	Allowed    []string // values that may pass unmasked (enum allow-list); nil: every value masked
+	List       bool     // value is a comma-separated list; each element checked against Allowed
+	Persistent bool     // inherited by subcommands (cobra persistent flags)
+}
+
+// Command describes one command of the tool's command tree.
+type Command struct {
+	Name     string
+	Aliases  []string
+	Flags    []Flag
+	Commands []Command
+}
+
+// Masked is a masked argument vector.
+type Masked struct {
+	Args    []string // root name followed by the masked tokens: ["pipectl","run","--pipeline","*****"]
+	Line    string   // strings.Join(Args, " ")
+	Path    []string // the known command path, canonical names: ["pipectl","run"]
+	Secrets []string // raw tokens, or raw token parts, that were masked; a split token (--flag=value, -fvalue) also adds the raw token itself
+}
+
+// Masker turns argument vectors into their masked form. It is built once
+// from the command tree, is immutable and safe for concurrent use.
+type Masker struct {
+	root    *node
+	allowed map[string]struct{} // words that may appear unmasked anywhere
+}
+
+type flagSpec struct {
+	takesValue bool
+	list       bool
+	allowed    map[string]struct{}
+}
+
+type node struct {
+	name     string
+	children map[string]*node // by name and alias
+	long     map[string]*flagSpec
+	short    map[byte]*flagSpec
+}
+
+// NewMasker builds a masker for the command tree rooted at root; root.Name
+// is the program name. Cobra's implicit --help/-h and --version flags are
+// known (as boolean flags) at every level unless the tree defines them.
+func NewMasker(root Command) *Masker {
+	m := &Masker{allowed: map[string]struct{}{}}
+	for _, w := range []string{Mask, "--", "true", "false", "help", "--help", "h", "-h", "version", "--version"} {
+		m.allowed[w] = struct{}{}
+	}
+	m.root = m.build(root, nil)
+	return m
+}
+
+func (m *Masker) allow(w string) {
+	if w != "" {
+		m.allowed[w] = struct{}{}
+	}
+}
+
+// build makes the node for c; inherited are the persistent flags of its
+// ancestors (a local flag of the same name wins).
+func (m *Masker) build(c Command, inherited []Flag) *node {
+	n := &node{
+		name:     c.Name,
+		children: map[string]*node{},
+		long:     map[string]*flagSpec{},
+		short:    map[byte]*flagSpec{},
+	}
+	m.allow(c.Name)
+	for _, a := range c.Aliases {
+		m.allow(a)
+	}
+	for _, fl := range append(append([]Flag(nil), inherited...), c.Flags...) {
+		spec := &flagSpec{takesValue: fl.TakesValue, list: fl.List}
+		if fl.Allowed != nil {
+			spec.allowed = make(map[string]struct{}, len(fl.Allowed))
+			for _, v := range fl.Allowed {
+				spec.allowed[v] = struct{}{}
+				m.allow(v)
+			}
+		}
+		if fl.Name != "" && !strings.Contains(fl.Name, "=") {
+			n.long[fl.Name] = spec
+			m.allow(fl.Name)
+			m.allow("--" + fl.Name)
+		}
+		if len(fl.Shorthand) == 1 && fl.Shorthand != "-" && fl.Shorthand != "=" {
+			n.short[fl.Shorthand[0]] = spec
+			m.allow(fl.Shorthand)
+			m.allow("-" + fl.Shorthand)
+		}
+	}
+	// Cobra's implicit flags; they are boolean and never unmask anything.
+	if _, ok := n.long["help"]; !ok {
+		n.long["help"] = &flagSpec{}
+	}
+	if _, ok := n.short['h']; !ok {
+		n.short['h'] = n.long["help"]
+	}
+	if _, ok := n.long["version"]; !ok {
+		n.long["version"] = &flagSpec{}
+	}
+
+	persistent := inherited
+	for _, fl := range c.Flags {
+		if fl.Persistent {
+			persistent = append(persistent[:len(persistent):len(persistent)], fl)
+		}
+	}
+	for _, sub := range c.Commands {
+		child := m.build(sub, persistent)
+		for _, name := range append([]string{sub.Name}, sub.Aliases...) {
+			if _, taken := n.children[name]; name != "" && !taken {
+				n.children[name] = child
+			}
+		}
+	}
+	return n
+}
+
+// Allowed reports whether word is on the allow-list: the mask, a command
+// name or alias, a flag name (bare, --long or -s form), an allowed flag
+// value, "--", "true" or "false". Such a word may appear unmasked.
+func (m *Masker) Allowed(word string) bool {
+	_, ok := m.allowed[word]
+	return ok
+}
+
+// Mask masks args (the arguments WITHOUT the program name, i.e. os.Args[1:]).
+//
+// The command path is resolved the way cobra resolves it: the first word
+// that is not a flag, not a flag's value and not a subcommand ends the
+// descent. The flags are then read with the flag set of the command found
+// (its own flags, inherited persistent flags, --help/-h/--version). Kept
+// are: command words of the path, known flag names, and values that their
+// flag's allow-list names. Everything else becomes Mask.
+func (m *Masker) Mask(args []string) Masked {
+	isCmd := make([]bool, len(args))
+	n := m.root
+	path := []string{m.root.name}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if a == Mask { // an already masked token: masking is idempotent
+			continue
+		}
+		if len(a) > 1 && a[0] == '-' {
+			if n.consumesNext(a) {
+				i++
+			}
+			continue
+		}
+		child := n.children[a]
+		if child == nil {
+			break
+		}
+		isCmd[i] = true
+		path = append(path, child.name)
+		n = child
+	}
+
+	w := maskWriter{out: make([]string, 0, len(args)+2)}
+	if m.root.name != "" {
+		w.out = append(w.out, m.root.name)
+	}
+	// rendered[i] is what token i becomes; a flag renders the value it
+	// consumes. The value is the next token that is not a command word:
+	// cobra removes command words before the flags are parsed.
+	rendered := make([]piece, len(args))
+	done := make([]bool, len(args))
+	consume := func(i int, spec *flagSpec) {
+		for j := i + 1; j < len(args); j++ {
+			if !isCmd[j] {
+				done[j] = true
+				rendered[j] = one(w.value(spec, args[j]))
+				return
+			}
+		}
+	}
+	afterDashes := false
+	for i, a := range args {
+		if done[i] {
+			continue
+		}
+		done[i] = true
+		switch {
+		case afterDashes:
+			rendered[i] = one(w.secret(a))
+		case isCmd[i]:
+			rendered[i] = one(a)
+		case a == "--":
+			rendered[i] = one("--")
+			afterDashes = true
+		case strings.HasPrefix(a, "--"):
+			rendered[i] = w.long(n, a, func(spec *flagSpec) { consume(i, spec) })
+		case len(a) > 1 && a[0] == '-':
+			rendered[i] = w.short(n, a, func(spec *flagSpec) { consume(i, spec) })
+		default:
+			rendered[i] = one(w.secret(a))
+		}
+	}
+	for _, r := range rendered {
+		w.out = append(w.out, r.tok[:r.n]...)
+	}
+	return Masked{Args: w.out, Line: strings.Join(w.out, " "), Path: path, Secrets: w.secrets}
+}
+
+// consumesNext reports whether flag token a takes the next token as its
+// value during path resolution, following cobra's stripFlags: an unknown
+// --flag or -f without "=" is assumed to take one.
+func (n *node) consumesNext(a string) bool {
+	if strings.Contains(a, "=") {
+		return false
+	}
+	if strings.HasPrefix(a, "--") {
+		spec := n.long[a[2:]]
+		return spec == nil || spec.takesValue
+	}
+	if len(a) != 2 {
+		return false
+	}
+	spec := n.short[a[1]]
+	return spec == nil || spec.takesValue
+}
+
+// piece is what one input token becomes: no, one or two output tokens.
+type piece struct {
+	tok [2]string
+	n   int
+}
+
+func one(a string) piece    { return piece{tok: [2]string{a}, n: 1} }
+func two(a, b string) piece { return piece{tok: [2]string{a, b}, n: 2} }
+
+// maskWriter collects the secrets while tokens are rendered.
+type maskWriter struct {
+	out     []string
+	secrets []string
+}
+
+// secret records raw as masked and returns Mask.
+func (w *maskWriter) secret(raw string) string {
+	for _, s := range w.secrets {
+		if s == raw {
+			return Mask
+		}
+	}
+	w.secrets = append(w.secrets, raw)
+	return Mask
+}
+
+// value renders the value of a value-taking flag.
+func (w *maskWriter) value(spec *flagSpec, v string) string {
+	if spec.list {
+		elems := strings.Split(v, ",")
+		masked := false
+		for k, e := range elems {
+			if _, ok := spec.allowed[e]; !ok {
+				elems[k] = w.secret(e)
+				masked = true
+			}
+		}
+		if masked && len(elems) > 1 {
+			w.secret(v)
+		}
+		return strings.Join(elems, ",")
+	}
+	if _, ok := spec.allowed[v]; ok {
+		return v
+	}
+	return w.secret(v)
+}
+
+// boolValue reports whether v may pass as the =value of a boolean flag.
+func boolValue(spec *flagSpec, v string) bool {
+	if v == "true" || v == "false" {
+		return true
+	}
+	_, ok := spec.allowed[v]
+	return ok
+}
+
+// long renders a --flag token; consume is called when the flag takes the
+// next token as its value.
+func (w *maskWriter) long(n *node, a string, consume func(*flagSpec)) piece {
+	name, v, hasValue := strings.Cut(a[2:], "=")
+	spec := n.long[name]
+	if spec == nil || name == "" {
+		// Unknown: the flag name itself may be a secret (--sk-live-123).
+		w.secret(a)
+		if hasValue {
+			w.secret("--" + name)
+			w.secret(v)
+		}
+		if name != "" {
+			w.secret(name)
+		}
+		return one(Mask)
+	}
+	switch {
+	case !hasValue:
+		if spec.takesValue {
+			consume(spec)
+		}
+		return one(a)
+	case spec.takesValue:
+		r := w.value(spec, v)
+		if r != v {
+			w.secret(a)
+		}
+		return two("--"+name, r)
+	case boolValue(spec, v):
+		return one(a)
+	default:
+		w.secret(v)
+		w.secret(a)
+		return two("--"+name, Mask)
+	}
+}
+
+// short renders a -f token in pflag's forms: -f, -abc (booleans), -fvalue,
+// -f=value, -abfvalue.
+func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
+	s := a[1:]
+	for j := 0; j < len(s); j++ {
+		spec := n.short[s[j]]
+		if spec == nil {
+			w.secret(a)
+			w.secret(s)
+			return one(Mask)
+		}
+		if !spec.takesValue {
+			if j+1 < len(s) && s[j+1] == '=' {
+				v := s[j+2:]
+				if boolValue(spec, v) {
+					return one(a)
+				}
+				w.secret(v)
+				w.secret(a)
+				return two(a[:j+2], Mask)
+			}
+			continue
+		}
+		rest := s[j+1:]
+		if rest == "" {
+			consume(spec)
+			return one(a)
+		}
+		rest = strings.TrimPrefix(rest, "=")
+		r := w.value(spec, rest)
+		if r != rest {
+			w.secret(a)
+		}
+		return two(a[:j+2], r)
+	}
+	return one(a)
+}
+
+// maskArgv masks a full argument vector as found in process.command_args:
+// argv[0] is dropped when it is the program (its name or any path); a path
+// is recorded as a secret since it may name the user.
+func (m *Masker) maskArgv(argv []string) Masked {
+	if len(argv) == 0 {
+		return m.Mask(nil)
+	}
+	a0 := argv[0]
+	if a0 == m.root.name {
+		return m.Mask(argv[1:])
+	}
+	if strings.ContainsAny(a0, `/\`) || (m.root.name != "" && strings.TrimSuffix(a0, ".exe") == m.root.name) {
+		res := m.Mask(argv[1:])
+		res.Secrets = append(res.Secrets, a0)
+		return res
+	}
+	return m.Mask(argv)
+}

@@ -1,0 +1,78 @@
+package processor
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestScrubber(t *testing.T) {
+	m := NewMasker(testTree())
+	tests := []struct {
+		name    string
+		secrets []string
+		in      string
+		want    string
+		changed bool
+	}{
+		{"no secret", []string{"secret"}, "nothing here", "nothing here", false},
+		{"plain", []string{"secret"}, "open secret: no such file", "open *****: no such file", true},
+		{"every occurrence", []string{"abc"}, "abc-abc abc", "*****-***** *****", true},
+		{"longest first, nested", []string{"ab3", "xab3x"}, "xab3x ab3", "***** *****", true},
+		{"overlapping merge", []string{"abcd", "cdef"}, "abcdef!", "*****!", true},
+		{"adjacent merge", []string{"abc", "def"}, "abcdef", "*****", true},
+		{"short not scrubbed", []string{"ab", "x"}, "ab x", "ab x", false},
+		{"allowed word not scrubbed", []string{"run", "parallel"}, "run parallel jobs", "run parallel jobs", false},
+		{"only allowed words exempt", []string{"ipe"}, "pipectl run", "pipectl run", false},
+		{"allowed words then other", []string{"ipe"}, "pipectl run: pipe", "p*****ctl run: p*****", true},
+		{"mask-equal secret ignored", []string{Mask, "***", "******"}, "x ***** y", "x ***** y", false},
+		{"secret with stars", []string{"a**"}, "a** b", "***** b", true},
+		// Replacing "zzz" forms "**ab", itself a secret: scrubbed again.
+		{"star secret formed by replacement", []string{"**ab", "zzz"}, "zzzab", "********", true},
+		{"unicode", []string{"pässwörd"}, "bad pässwörd!", "bad *****!", true},
+		{"quoted form", []string{`a"b\c`}, fmt.Sprintf("invalid argument %q", `a"b\c`), `invalid argument "*****"`, true},
+		{"ascii quoted form", []string{"日本語"}, fmt.Sprintf("value %+q", "日本語"), `value "*****"`, true},
+		{"token with space", []string{"my secret"}, "got my secret", "got *****", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := newScrubber(m, tt.secrets)
+			got, changed := sc.scrub(tt.in)
+			if got != tt.want || changed != tt.changed {
+				t.Errorf("scrub(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
+			}
+			for _, s := range sc.secrets {
+				if strings.Contains(got, s) && !m.onlyAllowedWords(tt.in) {
+					t.Errorf("secret %q left in %q", s, got)
+				}
+			}
+		})
+	}
+}
+
+func TestScrubberNoAllocWithoutSecret(t *testing.T) {
+	sc := newScrubber(NewMasker(testTree()), []string{"secret", "another"})
+	in := strings.Repeat("harmless text ", 10)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, changed := sc.scrub(in); changed {
+			t.Fatal("changed")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("scrub allocates %v times on a clean string", allocs)
+	}
+}
+
+// TestScrubberChainIsBounded feeds a chain where every round forms a new
+// occurrence of a secret holding '*': the result is masked whole, quickly.
+func TestScrubberChainIsBounded(t *testing.T) {
+	sc := newScrubber(NewMasker(testTree()), []string{"xa ", "*a "})
+	in := "xa " + strings.Repeat("a ", 5000)
+	got, changed := sc.scrub(in)
+	if !changed || got != Mask {
+		t.Errorf("scrub = %.40q…, %v; want %q", got, changed, Mask)
+	}
+	if got, _ := sc.scrub("xa a b"); got != "*********b" {
+		t.Errorf("short chain = %q", got)
+	}
+}
