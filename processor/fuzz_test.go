@@ -70,10 +70,15 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		// Found by fuzzing.
 		"000\nine",  // secret inside the key process.command_line
 		"r\n-tlint", // -t + allowed value, split but nothing masked
+		"run\n-pipeline\nsecret\n-runner=parallel\n-dry-run=maybe",
+		"-=se ",   // the value of an unknown -x=value, alone
+		"--0\n-0", // single-dash form of a token also typed with two dashes
 	} {
 		f.Add(seed)
 	}
-	m := NewMasker(testTree())
+	single := testTree()
+	single.SingleDash = true
+	maskers := []*Masker{NewMasker(testTree()), NewMasker(single)}
 	f.Fuzz(func(t *testing.T, in string) {
 		raw := strings.Split(in, fuzzSep)
 		if in == "" {
@@ -82,6 +87,15 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		if len(raw) > 32 {
 			raw = raw[:32]
 		}
+		for _, m := range maskers {
+			fuzzOne(t, m, raw)
+		}
+	})
+}
+
+// fuzzOne checks one argument vector against masker m.
+func fuzzOne(t *testing.T, m *Masker, raw []string) {
+	{
 		res := m.Mask(raw)
 		for _, tok := range res.Args {
 			if !structural(m, tok) {
@@ -99,7 +113,7 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		checkNoLeak(t, m, raw, recordFuzzSpan(t, m, nil, raw, true))
 		// Only a raw command line: its tokens are what it can reveal.
 		checkNoLeak(t, m, strings.Fields(line)[1:], recordFuzzSpan(t, m, nil, raw, false))
-	})
+	}
 }
 
 // recordFuzzSpan records one span full of raw arguments through a real

@@ -23,6 +23,10 @@ type Command struct {
 	Aliases  []string
 	Flags    []Flag
 	Commands []Command
+	// SingleDash, on the root, says the tool parses flags like Go's flag
+	// package: -name and --name are the same long flag, and there are no
+	// shorthands or shorthand groups.
+	SingleDash bool
 }
 
 // Masked is a masked argument vector.
@@ -36,8 +40,9 @@ type Masked struct {
 // Masker turns argument vectors into their masked form. It is built once
 // from the command tree, is immutable and safe for concurrent use.
 type Masker struct {
-	root    *node
-	allowed map[string]struct{} // words that may appear unmasked anywhere
+	root       *node
+	allowed    map[string]struct{} // words that may appear unmasked anywhere
+	singleDash bool
 }
 
 type flagSpec struct {
@@ -60,6 +65,11 @@ func NewMasker(root Command) *Masker {
 	m := &Masker{allowed: map[string]struct{}{}}
 	for _, w := range []string{Mask, "--", "true", "false", "help", "--help", "h", "-h", "version", "--version"} {
 		m.allowed[w] = struct{}{}
+	}
+	m.singleDash = root.SingleDash
+	if m.singleDash {
+		m.allow("-help")
+		m.allow("-version")
 	}
 	m.root = m.build(root, nil)
 	return m
@@ -97,6 +107,9 @@ func (m *Masker) build(c Command, inherited []Flag) *node {
 			n.long[fl.Name] = spec
 			m.allow(fl.Name)
 			m.allow("--" + fl.Name)
+			if m.singleDash {
+				m.allow("-" + fl.Name)
+			}
 		}
 		if len(fl.Shorthand) == 1 && fl.Shorthand != "-" && fl.Shorthand != "=" {
 			n.short[fl.Shorthand[0]] = spec
@@ -149,6 +162,9 @@ func (m *Masker) Allowed(word string) bool {
 // are: command words of the path, known flag names, and values that their
 // flag's allow-list names. Everything else becomes Mask.
 func (m *Masker) Mask(args []string) Masked {
+	if m.singleDash {
+		return m.maskSingleDash(args)
+	}
 	isCmd := make([]bool, len(args))
 	n := m.root
 	path := []string{m.root.name}
@@ -343,6 +359,9 @@ func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
 		if spec == nil {
 			w.secret(a)
 			w.secret(s)
+			if _, v, ok := strings.Cut(s, "="); ok {
+				w.secret(v) // -x=value: the value alone may be echoed
+			}
 			return one(Mask)
 		}
 		if !spec.takesValue {
@@ -389,4 +408,51 @@ func (m *Masker) maskArgv(argv []string) Masked {
 		return res
 	}
 	return m.Mask(argv)
+}
+
+// maskSingleDash masks args of a tool that parses flags like Go's flag
+// package: each -name token is read as --name, and rendered back with the
+// single dash the user typed.
+func (m *Masker) maskSingleDash(args []string) Masked {
+	norm := make([]string, len(args))
+	single := make(map[string]string) // normalised token -> raw token
+	for i, a := range args {
+		norm[i] = a
+		if len(a) > 1 && a[0] == '-' && !strings.HasPrefix(a, "--") {
+			norm[i] = "-" + a
+			single[norm[i]] = a
+		}
+	}
+	m2 := *m
+	m2.singleDash = false
+	res := m2.Mask(norm)
+	for i, tok := range res.Args {
+		if i > 0 && strings.HasPrefix(tok, "--") && tok != "--" {
+			if _, ok := single[tok]; ok || m.root.longFlag(tok) {
+				res.Args[i] = tok[1:]
+			}
+		}
+	}
+	for _, s := range res.Secrets {
+		if raw, ok := single[s]; ok {
+			// Keep both: "--x" may also have been typed as such.
+			res.Secrets = append(res.Secrets, raw)
+		}
+	}
+	res.Line = strings.Join(res.Args, " ")
+	return res
+}
+
+// longFlag reports whether tok ("--name") names a flag of n or of any
+// command below it.
+func (n *node) longFlag(tok string) bool {
+	if _, ok := n.long[tok[2:]]; ok {
+		return true
+	}
+	for _, c := range n.children {
+		if c.longFlag(tok) {
+			return true
+		}
+	}
+	return false
 }

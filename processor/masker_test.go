@@ -251,3 +251,49 @@ func TestMaskerNoCommands(t *testing.T) {
 		t.Errorf("got %q path %q", got.Line, got.Path)
 	}
 }
+
+func TestMaskerSingleDash(t *testing.T) {
+	m := NewMasker(Command{
+		Name:       "stdflag",
+		SingleDash: true,
+		Commands: []Command{{Name: "greet", Flags: []Flag{
+			{Name: "name", TakesValue: true},
+			{Name: "mode", TakesValue: true, Allowed: []string{"loud", "soft"}},
+			{Name: "loud"},
+		}}},
+	})
+	tests := []struct {
+		args    []string
+		want    string
+		secrets []string
+	}{
+		{[]string{"greet", "-name", "Ada", "-loud"}, "stdflag greet -name ***** -loud", []string{"Ada"}},
+		{[]string{"greet", "-name=Ada"}, "stdflag greet -name *****", []string{"Ada", "-name=Ada"}},
+		{[]string{"greet", "--name", "Ada"}, "stdflag greet -name *****", []string{"Ada"}},
+		{[]string{"greet", "-mode", "loud"}, "stdflag greet -mode loud", nil},
+		{[]string{"greet", "-mode=secret"}, "stdflag greet -mode *****", []string{"secret"}},
+		{[]string{"greet", "-token=abc123"}, "stdflag greet *****", []string{"-token=abc123", "abc123"}},
+		{[]string{"greet", "-loud=maybe"}, "stdflag greet -loud *****", []string{"maybe"}},
+		{[]string{"greet", "-n", "Ada"}, "stdflag greet ***** *****", []string{"-n", "Ada"}},
+		{[]string{"secret-cmd", "-name", "x"}, "stdflag ***** ***** *****", []string{"secret-cmd", "-name", "x"}},
+	}
+	for _, tc := range tests {
+		got := m.Mask(tc.args)
+		if got.Line != tc.want {
+			t.Errorf("Mask(%q).Line = %q, want %q", tc.args, got.Line, tc.want)
+		}
+		for _, s := range tc.secrets {
+			if !slices.Contains(got.Secrets, s) {
+				t.Errorf("Mask(%q).Secrets = %q, lacks %q", tc.args, got.Secrets, s)
+			}
+		}
+		for _, a := range tc.args {
+			if strings.Contains(got.Line, a) && !m.Allowed(a) && !strings.HasPrefix(a, "-") {
+				t.Errorf("Mask(%q) leaks %q", tc.args, a)
+			}
+		}
+		if again := m.Mask(got.Args[1:]); again.Line != got.Line {
+			t.Errorf("masking %q again gives %q", got.Line, again.Line)
+		}
+	}
+}
