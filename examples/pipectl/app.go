@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/anontel/anontel/examples/pipectl/internal/project"
+	"github.com/anontel/anontel/instrument"
 )
 
 // version is pipectl's version, printed by --version and info.
@@ -20,11 +22,12 @@ var version = "0.3.0"
 type app struct {
 	stdout, stderr io.Writer
 
-	// onProjectCreated is called by `new` after the project folder dir has
+	// onProjectCreated is called by `new` (with its command context) after
+	// the project folder dir has
 	// been written. telemetry is the --telemetry choice (nil when the flag
 	// was not given); tools and example are the validated --tools and
 	// --example choices. An error makes `new` fail (the project stays).
-	onProjectCreated func(dir string, telemetry *bool, tools []string, example bool) error
+	onProjectCreated func(ctx context.Context, dir string, telemetry *bool, tools []string, example bool) error
 }
 
 // run executes pipectl with args and returns the process exit code.
@@ -33,11 +36,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return a.execute(args)
 }
 
-// execute runs the command tree and reports any error on stderr.
+// execute runs the command tree, recording nothing, and reports any error
+// on stderr.
 func (a *app) execute(args []string) int {
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
+	return a.exitCode(root.Execute())
+}
+
+// exitCode reports err on stderr and returns the process exit code.
+func (a *app) exitCode(err error) int {
+	if err != nil {
 		fmt.Fprintf(a.stderr, "Error: %v\n", err)
 		if isUsageError(err) {
 			fmt.Fprintf(a.stderr, "Run 'pipectl --help' for usage.\n")
@@ -70,6 +79,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newPipelineCmd(a),
 		newCatalogCmd(a),
 		newInfoCmd(a),
+		instrument.TelemetryCommand(),
 	)
 	return root
 }

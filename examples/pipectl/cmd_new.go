@@ -46,7 +46,7 @@ func newNewCmd(a *app) *cobra.Command {
 				return err
 			}
 			if a.onProjectCreated != nil {
-				if err := a.onProjectCreated(dir, telemetry.ptr(), chosen, example.value); err != nil {
+				if err := a.onProjectCreated(cmd.Context(), dir, telemetry.ptr(), chosen, example.value); err != nil {
 					return err
 				}
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"os"
@@ -194,7 +195,7 @@ func TestNewPassesChoicesToHook(t *testing.T) {
 			var calls []call
 			var stdout, stderr bytes.Buffer
 			a := &app{stdout: &stdout, stderr: &stderr}
-			a.onProjectCreated = func(dir string, telemetry *bool, tools []string, example bool) error {
+			a.onProjectCreated = func(_ context.Context, dir string, telemetry *bool, tools []string, example bool) error {
 				if _, err := os.Stat(filepath.Join(dir, "pyproject.toml")); err != nil {
 					t.Errorf("hook called before the project exists: %v", err)
 				}
@@ -219,7 +220,7 @@ func TestNewPassesChoicesToHook(t *testing.T) {
 		t.Chdir(t.TempDir())
 		var stdout, stderr bytes.Buffer
 		a := &app{stdout: &stdout, stderr: &stderr}
-		a.onProjectCreated = func(string, *bool, []string, bool) error { return errors.New("cannot record consent") }
+		a.onProjectCreated = func(context.Context, string, *bool, []string, bool) error { return errors.New("cannot record consent") }
 		if code := a.execute([]string{"new", "--name", "pp"}); code != 1 {
 			t.Errorf("exit %d, want 1", code)
 		}
@@ -624,7 +625,7 @@ func TestVersionHelpAndUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"--verbose"}, 1, "", "Error: unknown flag: --verbose"},
 		{"unknown shorthand", []string{"run", "-x"}, 1, "", "Error: unknown shorthand flag: 'x'"},
 		{"flag without value", []string{"run", "--pipeline"}, 1, "", "flag needs an argument"},
-		{"telemetry command is not built here", []string{"telemetry", "status"}, 1, "", `unknown command "telemetry"`},
+		{"telemetry command outside instrument.Start", []string{"telemetry", "status"}, 1, "", "telemetry: not started"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,28 @@
+// Package instrument turns each invocation of a command-line tool into one
+// anonymous OpenTelemetry span, and is the only package a tool's author
+// needs to touch.
+//
+// It asks [consent] whether it may collect, takes anonymous ids from
+// [identity], masks the command line, and hands the span to
+// [processor] (the privacy guarantee) and then [exporter] (a local spool
+// that a detached uploader ships to the collector). When consent is off it
+// builds no OpenTelemetry pipeline at all: no file, no connection, no child
+// process. Built with the notelemetry tag, the same API compiles to no-ops
+// and the telemetry code is not linked into the tool.
+//
+// A cobra tool wires it in main:
+//
+//	root := newRootCmd()
+//	root.AddCommand(instrument.TelemetryCommand())
+//	cfg.Commands = instrument.CobraTree(root)
+//	t := instrument.Start(cfg)
+//	err := t.ExecuteCobra(root)
+//	t.Shutdown()
+//	if err != nil {
+//		fmt.Fprintln(os.Stderr, "Error:", err)
+//		os.Exit(1)
+//	}
+//
+// Tools on the standard flag package (or anything else) use
+// [Telemetry.Begin] and [Invocation.End] around their own dispatch.
+package instrument

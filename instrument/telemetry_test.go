@@ -1,0 +1,333 @@
+//go:build !notelemetry
+
+package instrument
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/anontel/anontel/identity"
+	"github.com/anontel/anontel/internal/otlpsink"
+	"github.com/anontel/anontel/processor"
+)
+
+// home points the user folders at a fresh temporary folder.
+func home(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	return dir
+}
+
+// env is a LookupEnv over a fixed map.
+func env(kv ...string) func(string) (string, bool) {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+var tree = processor.Command{
+	Commands: []processor.Command{
+		{Name: "run", Flags: []processor.Flag{
+			{Name: "pipeline", Shorthand: "p", TakesValue: true},
+			{Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
+		}},
+		{Name: "new", Flags: []processor.Flag{{Name: "name", TakesValue: true}}},
+		{Name: "telemetry", Commands: []processor.Command{{Name: "status"}}},
+	},
+}
+
+func testConfig(args []string, stderr *bytes.Buffer, lookup func(string) (string, bool)) Config {
+	return Config{
+		Tool:      "tool",
+		Version:   "1.2.3",
+		Endpoint:  "http://127.0.0.1:9",
+		Commands:  tree,
+		Args:      args,
+		Stderr:    stderr,
+		LookupEnv: lookup,
+		NewTools:  []string{"lint", "test"},
+	}
+}
+
+// debugSpans decodes the OTLP JSON that debug mode prints.
+func debugSpans(t *testing.T, out string) []otlpsink.Span {
+	t.Helper()
+	i := strings.Index(out, "{")
+	if i < 0 {
+		t.Fatalf("no JSON in debug output %q", out)
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := protojson.Unmarshal([]byte(out[i:]), &req); err != nil {
+		t.Fatalf("debug output is not OTLP JSON: %v\n%s", err, out)
+	}
+	return otlpsink.Flatten(&req)
+}
+
+// files lists everything below dir.
+func files(dir string) []string {
+	var out []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && p != dir {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+func TestConsentOffBuildsNothing(t *testing.T) {
+	for _, lookup := range []func(string) (string, bool){
+		env("DO_NOT_TRACK", ""),
+		env("TOOL_DISABLE_TELEMETRY", "0"),
+		env("DO_NOT_TRACK", "1", "TOOL_TELEMETRY_DEBUG", "1"),
+	} {
+		dir := home(t)
+		var stderr bytes.Buffer
+		tel := Start(testConfig([]string{"run", "-p", "secret"}, &stderr, lookup))
+		inv := tel.Begin(context.Background())
+		SetNewProject(inv.Context(), []string{"lint"}, true)
+		inv.End(1, errors.New("boom secret"))
+		tel.Shutdown()
+		if tel.Recording() || tel.TracerProvider() != nil {
+			t.Errorf("recording with consent off")
+		}
+		if got := files(dir); len(got) != 0 {
+			t.Errorf("consent off created %v", got)
+		}
+		if debug, _ := lookup("TOOL_TELEMETRY_DEBUG"); debug == "1" {
+			if !strings.Contains(stderr.String(), "telemetry: nothing would be sent (DO_NOT_TRACK is set)") {
+				t.Errorf("debug with consent off printed %q", stderr.String())
+			}
+		} else if stderr.Len() != 0 {
+			t.Errorf("consent off printed %q", stderr.String())
+		}
+	}
+}
+
+func TestFirstRunShowsNoticeAndSendsNothing(t *testing.T) {
+	home(t)
+	lookup := env("TOOL_TELEMETRY_DEBUG", "1")
+	var first bytes.Buffer
+	tel := Start(testConfig([]string{"run"}, &first, lookup))
+	if tel.Recording() {
+		t.Error("first run records")
+	}
+	tel.Begin(context.Background()).End(0, nil)
+	tel.Shutdown()
+	if !strings.Contains(first.String(), "tool collects anonymous usage data") ||
+		!strings.Contains(first.String(), "run 'tool telemetry disable'") ||
+		!strings.Contains(first.String(), "TOOL_DISABLE_TELEMETRY=1") {
+		t.Errorf("notice = %q", first.String())
+	}
+	if strings.Contains(first.String(), "resourceSpans") {
+		t.Errorf("first run printed a span")
+	}
+	var second bytes.Buffer
+	tel = Start(testConfig([]string{"run"}, &second, lookup))
+	tel.Begin(context.Background()).End(0, nil)
+	tel.Shutdown()
+	if strings.Contains(second.String(), "anonymous usage data") || !tel.Recording() && !strings.Contains(second.String(), "resourceSpans") {
+		t.Errorf("second run: %q", second.String())
+	}
+	if len(debugSpans(t, second.String())) != 1 {
+		t.Errorf("second run did not record one span")
+	}
+}
+
+func TestNoticeOnlyNamesCommandsTheToolHas(t *testing.T) {
+	home(t)
+	var stderr bytes.Buffer
+	cfg := testConfig(nil, &stderr, env())
+	cfg.Commands = processor.Command{}
+	Start(cfg)
+	if strings.Contains(stderr.String(), "telemetry disable") || !strings.Contains(stderr.String(), "TOOL_DISABLE_TELEMETRY=1") {
+		t.Errorf("notice of a tool without a telemetry command: %q", stderr.String())
+	}
+}
+
+func TestTelemetryCommandIsNotAnsweredWithTheNotice(t *testing.T) {
+	home(t)
+	var stderr bytes.Buffer
+	Start(testConfig([]string{"telemetry", "status"}, &stderr, env()))
+	if stderr.Len() != 0 {
+		t.Errorf("telemetry status printed %q", stderr.String())
+	}
+}
+
+func TestInvocationSpan(t *testing.T) {
+	dir := home(t)
+	project := filepath.Join(dir, "proj")
+	os.MkdirAll(filepath.Join(project, "sub"), 0o755)
+	os.WriteFile(filepath.Join(project, "pyproject.toml"), []byte("[tool.tool]\npackage_name = \"pkg\"\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "config", "tool"), 0o700)
+	os.WriteFile(filepath.Join(dir, "config", "tool", "telemetry.toml"), []byte("[telemetry]\nconsent = true\n"), 0o600)
+
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		err       error
+		wd        string
+		newTools  []string
+		wantName  string
+		wantLine  string
+		wantError string // error.type
+	}{
+		{name: "success in project", args: []string{"run", "--pipeline=ds", "--runner", "parallel"}, wd: filepath.Join(project, "sub"),
+			wantName: "tool run", wantLine: "tool run --pipeline ***** --runner parallel"},
+		{name: "plain error", args: []string{"run", "-p", "missing-pipeline"}, code: 1, err: fmt.Errorf("pipeline %q not found", "missing-pipeline"),
+			wantName: "tool run", wantLine: "tool run -p *****", wantError: "_OTHER"},
+		{name: "typed error", args: []string{"run", "--bad=x"}, code: 2, err: &fs.PathError{Op: "open", Path: "/home/secret-user/x", Err: fs.ErrNotExist},
+			wantName: "tool run", wantLine: "tool run *****", wantError: "*fs.PathError"},
+		{name: "exit code without error", args: []string{"frob"}, code: 3,
+			wantName: "tool", wantLine: "tool *****", wantError: "3"},
+		{name: "new with tools", args: []string{"new", "--name", "my-proj"}, newTools: []string{"lint", "secret-tool"},
+			wantName: "tool new", wantLine: "tool new --name *****"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			cfg := testConfig(tc.args, &stderr, env("TOOL_TELEMETRY_DEBUG", "1", "CI", "true"))
+			cfg.WorkDir = tc.wd
+			if tc.wd == "" {
+				cfg.WorkDir = dir
+			}
+			cfg.Project = identity.ProjectFile{Name: "pyproject.toml", Table: "tool.tool", PackageNameKey: "package_name", IDTable: "tool.tool_telemetry", IDKey: "project_id"}
+			cfg.ProjectStats = func(root string) (Stats, error) {
+				if root != project {
+					t.Errorf("stats of %s, want %s", root, project)
+				}
+				return Stats{Datasets: 5, Nodes: 7, Pipelines: 2}, nil
+			}
+			tel := Start(cfg)
+			inv := tel.Begin(context.Background())
+			if tc.newTools != nil {
+				SetNewProject(inv.Context(), tc.newTools, true)
+			}
+			inv.End(tc.code, tc.err)
+			tel.Shutdown()
+			spans := debugSpans(t, stderr.String())
+			if len(spans) != 1 {
+				t.Fatalf("%d spans", len(spans))
+			}
+			s := spans[0]
+			if s.Name != tc.wantName || s.Attributes["process.command_line"] != tc.wantLine {
+				t.Errorf("name %q line %q", s.Name, s.Attributes["process.command_line"])
+			}
+			if got := s.Attributes["process.exit.code"]; got != int64(tc.code) {
+				t.Errorf("exit code %v", got)
+			}
+			if (tc.code != 0) != (s.StatusCode.String() == "STATUS_CODE_ERROR") {
+				t.Errorf("status %v for exit code %d", s.StatusCode, tc.code)
+			}
+			if got, _ := s.Attributes["error.type"].(string); got != tc.wantError {
+				t.Errorf("error.type %q, want %q", got, tc.wantError)
+			}
+			if s.Attributes["cli.ci"] != true || s.Attributes["cli.consent"] != "explicit" {
+				t.Errorf("cli.ci %v cli.consent %v", s.Attributes["cli.ci"], s.Attributes["cli.consent"])
+			}
+			if id, _ := s.Attributes["enduser.pseudo.id"].(string); len(id) != 36 {
+				t.Errorf("enduser.pseudo.id %q", id)
+			}
+			inProject := tc.wd != ""
+			if id, _ := s.Attributes["cli.project.id"].(string); inProject != (len(id) == 128) {
+				t.Errorf("cli.project.id %q (in project: %v)", id, inProject)
+			}
+			if inProject && (s.Attributes["cli.project.datasets"] != int64(5) || s.Attributes["cli.project.nodes"] != int64(7) || s.Attributes["cli.project.pipelines"] != int64(2)) {
+				t.Errorf("stats %v", s.Attributes)
+			}
+			if tc.newTools != nil {
+				if got := s.Attributes["cli.new.tools"].([]string); !slices.Equal(got, []string{"lint", processor.Mask}) {
+					t.Errorf("cli.new.tools %q", got)
+				}
+				if s.Attributes["cli.new.example_pipeline"] != true {
+					t.Errorf("cli.new.example_pipeline %v", s.Attributes["cli.new.example_pipeline"])
+				}
+			}
+			if tc.err != nil {
+				// The exception's type is kept; its message, which can hold
+				// paths and values nothing knows to mask, is not sent.
+				if len(s.Events) != 1 || s.Events[0].Name != "exception" ||
+					s.Events[0].Attributes["exception.type"] != fmt.Sprintf("%T", tc.err) {
+					t.Errorf("events %+v", s.Events)
+				} else if _, ok := s.Events[0].Attributes["exception.message"]; ok {
+					t.Errorf("exception.message sent: %v", s.Events[0].Attributes)
+				}
+			} else if len(s.Events) != 0 {
+				t.Errorf("events without an error: %+v", s.Events)
+			}
+			for _, secret := range []string{"my-proj", "missing-pipeline", "secret-tool", dir} {
+				if i := strings.Index(stderr.String(), "{"); strings.Contains(stderr.String()[i:], secret) {
+					t.Errorf("debug output carries %q", secret)
+				}
+			}
+			if s.Resource["service.name"] != "tool" || s.Resource["service.version"] != "1.2.3" || s.Resource["os.type"] != runtime.GOOS {
+				t.Errorf("resource %v", s.Resource)
+			}
+		})
+	}
+}
+
+func TestErrorType(t *testing.T) {
+	tests := []struct {
+		code int
+		err  error
+		want string
+	}{
+		{1, errors.New("x"), "_OTHER"},
+		{1, fmt.Errorf("wrap: %w", errors.New("x")), "_OTHER"},
+		{1, fmt.Errorf("wrap: %w", &fs.PathError{Op: "open", Path: "p", Err: fs.ErrNotExist}), "*fs.PathError"},
+		{1, errors.Join(errors.New("a"), errors.New("b")), "_OTHER"},
+		{4, nil, "4"},
+	}
+	for _, tc := range tests {
+		if got := errorType(tc.code, tc.err); got != tc.want {
+			t.Errorf("errorType(%d, %v) = %q, want %q", tc.code, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestIsCI(t *testing.T) {
+	tests := []struct {
+		env  []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"CI", "true"}, true},
+		{[]string{"CI", "TRUE"}, true},
+		{[]string{"CI", "1"}, false}, // Kedro checks CI == "true" only
+		{[]string{"GITHUB_ACTION", "x"}, true},
+		{[]string{"GITLAB_CI", ""}, false},
+		{[]string{"BUILDKITE", "true"}, true},
+	}
+	for _, tc := range tests {
+		if got := isCI(env(tc.env...)); got != tc.want {
+			t.Errorf("isCI(%v) = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestHostArch(t *testing.T) {
+	for in, want := range map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "x86", "arm": "arm32", "ppc64le": "ppc64le"} {
+		if got := hostArch(in); got != want {
+			t.Errorf("hostArch(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
