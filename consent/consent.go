@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 )
 
@@ -58,18 +59,10 @@ type Config struct {
 // EnvPrefix returns the environment variable prefix of a tool: upper case,
 // every character other than an ASCII letter or digit replaced by '_'
 // ("my-tool" -> "MY_TOOL").
-func EnvPrefix(tool string) string {
-	b := []byte(strings.ToUpper(tool))
-	for i, c := range b {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
-}
+func EnvPrefix(tool string) string { return toolenv.Prefix(tool) }
 
 // DisableEnv returns the tool's own opt-out variable, <TOOL>_DISABLE_TELEMETRY.
-func DisableEnv(tool string) string { return EnvPrefix(tool) + "_DISABLE_TELEMETRY" }
+func DisableEnv(tool string) string { return toolenv.Disable(tool) }
 
 // Decide applies the consent rules (see the package documentation) to cfg.
 // It never fails: unreadable or malformed input turns collection off and the

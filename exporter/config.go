@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/anontel/anontel/internal/toolenv"
 )
 
 // Defaults for the zero values of Config.
@@ -98,25 +100,13 @@ type Config struct {
 // <TOOL>_TELEMETRY_ENDPOINT names a collector.
 var ErrNoEndpoint = errors.New("exporter: no collector endpoint configured")
 
-// EnvPrefix returns <TOOL>: tool in upper case, every character other than
-// an ASCII letter or digit replaced by "_".
-func EnvPrefix(tool string) string {
-	b := []byte(strings.ToUpper(tool))
-	for i, c := range b {
-		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			b[i] = '_'
-		}
-	}
-	return string(b)
-}
-
 // EndpointEnv returns the name of the variable overriding the endpoint,
 // <TOOL>_TELEMETRY_ENDPOINT.
-func EndpointEnv(tool string) string { return EnvPrefix(tool) + "_TELEMETRY_ENDPOINT" }
+func EndpointEnv(tool string) string { return toolenv.Endpoint(tool) }
 
 // UploaderEnv returns the name of the marker variable set for the uploader
 // child, <TOOL>_TELEMETRY_UPLOAD. Its value is always "1", never data.
-func UploaderEnv(tool string) string { return EnvPrefix(tool) + "_TELEMETRY_UPLOAD" }
+func UploaderEnv(tool string) string { return toolenv.Upload(tool) }
 
 // ResolveEndpoint returns the URL spans are POSTed to: <base>/v1/traces,
 // where base is <TOOL>_TELEMETRY_ENDPOINT when set and not empty, otherwise

@@ -257,3 +257,50 @@ func trimSpool(cfg Config, dir string, now time.Time, log *slog.Logger) ([]spool
 	}
 	return kept, nil
 }
+
+// Queued reports how many invocations wait in the spool and their size in
+// bytes, for a status command. It creates nothing.
+func Queued(cfg Config) (files int, size int64, err error) {
+	dir, err := cfg.spoolDir()
+	if err != nil {
+		return 0, 0, err
+	}
+	// Not listSpool: that tidies stale temporary files, and a status
+	// command must change nothing.
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("exporter: reading the spool: %w", err)
+	}
+	for _, e := range entries {
+		if _, ok := parseSpoolName(e.Name()); !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil {
+			files++
+			size += fi.Size()
+		}
+	}
+	return files, size, nil
+}
+
+// Clear deletes every invocation waiting in the spool, for a user who
+// withdraws consent, and returns how many it deleted.
+func Clear(cfg Config) (int, error) {
+	dir, err := cfg.spoolDir()
+	if err != nil {
+		return 0, err
+	}
+	list, err := listSpool(dir, time.Now())
+	n := 0
+	for _, f := range list {
+		if rerr := os.Remove(filepath.Join(dir, f.name)); rerr == nil {
+			n++
+		} else if !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+			err = fmt.Errorf("exporter: clearing the spool: %w", rerr)
+		}
+	}
+	return n, err
+}

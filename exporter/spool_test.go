@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -285,3 +286,42 @@ func TestEncodeMatchesOTLPTraceHTTP(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestQueuedAndClear(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	cfg := Config{Tool: "tool", Endpoint: "http://127.0.0.1:9", SpoolDir: dir}
+	if n, size, err := Queued(cfg); n != 0 || size != 0 || err != nil {
+		t.Fatalf("Queued of a missing spool = %d, %d, %v", n, size, err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("Queued created the spool folder")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := 0; i < 3; i++ {
+		name := fmt.Sprintf("%020d-1-%d%s", now.Add(time.Duration(i)).UnixNano(), i, spoolExt)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("abcd"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keep := []string{"upload.lock", "notes.txt", "." + "x" + spoolExt + ".tmp-1"}
+	for _, name := range keep {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600)
+	}
+	if n, size, err := Queued(cfg); n != 3 || size != 12 || err != nil {
+		t.Errorf("Queued = %d, %d, %v; want 3, 12", n, size, err)
+	}
+	if n, err := Clear(cfg); n != 3 || err != nil {
+		t.Errorf("Clear = %d, %v; want 3", n, err)
+	}
+	if n, _, _ := Queued(cfg); n != 0 {
+		t.Errorf("Queued after Clear = %d", n)
+	}
+	for _, name := range keep[:2] {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("Clear removed %s", name)
+		}
+	}
+}

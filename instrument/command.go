@@ -5,7 +5,6 @@ package instrument
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -76,13 +75,12 @@ func (t *Telemetry) SetUserChoice(enabled bool, w io.Writer) error {
 	word := "enabled"
 	if !enabled {
 		word = "disabled"
-		if dir, err := exporter.SpoolDir(t.exporter); err == nil {
-			if files, _ := spoolSize(dir); files > 0 {
-				if err := os.RemoveAll(dir); err != nil {
-					return fmt.Errorf("telemetry: deleting queued data: %w", err)
-				}
-				fmt.Fprintf(w, "Deleted %d queued upload(s).\n", files)
-			}
+		n, err := exporter.Clear(t.exporter)
+		if n > 0 {
+			fmt.Fprintf(w, "Deleted %d queued upload(s).\n", n)
+		}
+		if err != nil {
+			return fmt.Errorf("telemetry: deleting queued data: %w", err)
 		}
 	}
 	fmt.Fprintf(w, "Telemetry %s for this user (saved in %s).\n", word, t.userFile)
@@ -116,8 +114,8 @@ func (t *Telemetry) WriteStatus(w io.Writer) error {
 		fmt.Fprintln(w, "Project: none here")
 	}
 	if dir, err := exporter.SpoolDir(t.exporter); err == nil {
-		files, size := spoolSize(dir)
-		fmt.Fprintf(w, "Queued for upload: %d file(s), %d bytes in %s\n", files, size, dir)
+		files, size, _ := exporter.Queued(t.exporter)
+		fmt.Fprintf(w, "Queued for upload: %d invocation(s), %d bytes in %s\n", files, size, dir)
 	}
 	env := consent.EnvPrefix(t.cfg.Tool)
 	fmt.Fprintf(w, `

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/exporter"
 	"github.com/anontel/anontel/identity"
+	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 	"github.com/anontel/anontel/processor"
 )
@@ -143,7 +143,7 @@ func newTelemetry(cfg Config) *Telemetry {
 		UserFile:    t.userFile,
 		LookupEnv:   cfg.LookupEnv,
 	})
-	t.debug = envTrue(cfg.LookupEnv, consent.EnvPrefix(cfg.Tool)+"_TELEMETRY_DEBUG")
+	t.debug = envTrue(cfg.LookupEnv, toolenv.Debug(cfg.Tool))
 	return t
 }
 
@@ -498,20 +498,3 @@ func isCI(lookup func(string) (string, bool)) bool {
 	}
 	return false
 }
-
-// spoolSize counts the spool's files and bytes, for telemetry status.
-func spoolSize(dir string) (files int, size int64) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0, 0
-	}
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
-			files++
-			size += info.Size()
-		}
-	}
-	return files, size
-}
-
-var _ = filepath.Join

@@ -580,3 +580,33 @@ func TestE2ETelemetryCommand(t *testing.T) {
 	}
 	u.quiet(1)
 }
+
+func TestE2EOfflineSpoolIsKeptAndDisableDeletesIt(t *testing.T) {
+	u := newUser(t, "")
+	u.firstRun()
+	// A collector that is down: the span stays queued.
+	dead := "http://127.0.0.1:1"
+	if r := u.run("", []string{"PIPECTL_TELEMETRY_ENDPOINT=" + dead}, "info"); r.code != 0 || r.stderr != "" {
+		t.Fatalf("info with the collector down: %+v", r)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(u.spoolFiles()) != 1 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Give the uploader time to fail and leave the file.
+	time.Sleep(500 * time.Millisecond)
+	if files := u.spoolFiles(); len(files) != 1 {
+		t.Fatalf("spool = %v, want the one span kept", files)
+	}
+	st := u.run("", nil, "telemetry", "status")
+	if !strings.Contains(st.stdout, "Queued for upload: 1 invocation(s)") {
+		t.Errorf("status does not show the queue:\n%s", st.stdout)
+	}
+	r := u.run("", nil, "telemetry", "disable")
+	if r.code != 0 || !strings.Contains(r.stdout, "Deleted") {
+		t.Errorf("disable: %+v", r)
+	}
+	if files := u.spoolFiles(); len(files) != 0 {
+		t.Errorf("spool after disable = %v", files)
+	}
+}

@@ -1,0 +1,29 @@
+// Package toolenv names a tool's environment variables. Every package takes
+// the names from here, so that they cannot drift apart.
+package toolenv
+
+import "strings"
+
+// Prefix returns <TOOL>: tool in upper case, every character other than an
+// ASCII letter or digit replaced by '_' ("my-tool" -> "MY_TOOL").
+func Prefix(tool string) string {
+	b := []byte(strings.ToUpper(tool))
+	for i, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// Disable is the tool's own opt-out, <TOOL>_DISABLE_TELEMETRY.
+func Disable(tool string) string { return Prefix(tool) + "_DISABLE_TELEMETRY" }
+
+// Endpoint overrides the collector URL, <TOOL>_TELEMETRY_ENDPOINT.
+func Endpoint(tool string) string { return Prefix(tool) + "_TELEMETRY_ENDPOINT" }
+
+// Debug prints what would be sent instead of sending, <TOOL>_TELEMETRY_DEBUG.
+func Debug(tool string) string { return Prefix(tool) + "_TELEMETRY_DEBUG" }
+
+// Upload marks the detached uploader process, <TOOL>_TELEMETRY_UPLOAD.
+func Upload(tool string) string { return Prefix(tool) + "_TELEMETRY_UPLOAD" }
