@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/codes"
@@ -77,7 +78,7 @@ func run(args []string) int {
 
 	// Code that knows nothing of anontel records raw data.
 	_, span := tp.Tracer("legacy").Start(ctx, "report")
-	span.SetAttributes(semconv.ProcessCommandLine(tool + " " + fmt.Sprint(args)))
+	span.SetAttributes(semconv.ProcessCommandLine(tool + " " + strings.Join(args, " ")))
 	err := work(args)
 	if err != nil {
 		span.RecordError(err)
