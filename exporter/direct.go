@@ -11,9 +11,8 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"github.com/anontel/anontel/exporter/internal/otlpwire"
 )
 
 // Retry pacing of NewDirect between attempts, before Retry-After.
@@ -99,7 +98,7 @@ func (c *directClient) Stop(context.Context) error {
 }
 
 func (c *directClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceSpans) error {
-	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	body, err := otlpwire.Marshal(rs)
 	if err != nil {
 		return fmt.Errorf("exporter: encoding spans: %w", err)
 	}

@@ -13,12 +13,11 @@ import (
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/anontel/anontel/exporter/internal/otlpwire"
 )
 
 // requestClient is an otlptrace.Client that marshals the request into
@@ -36,7 +35,7 @@ func (*requestClient) Start(context.Context) error { return nil }
 func (*requestClient) Stop(context.Context) error  { return nil }
 
 func (c *requestClient) UploadTraces(_ context.Context, rs []*tracepb.ResourceSpans) error {
-	body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	body, err := otlpwire.Marshal(rs)
 	c.body = body
 	return err
 }
@@ -97,12 +96,12 @@ func debugJSON(ctx context.Context, spans []sdktrace.ReadOnlySpan) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	var req coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(body, &req); err != nil {
+	rs, err := otlpwire.Unmarshal(body)
+	if err != nil {
 		return nil, fmt.Errorf("exporter: decoding the request: %w", err)
 	}
 	// OTLP/JSON is protojson with enums as numbers and IDs in hex.
-	raw, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&req)
+	raw, err := otlpwire.JSON(rs)
 	if err != nil {
 		return nil, fmt.Errorf("exporter: rendering the request: %w", err)
 	}
@@ -136,7 +135,7 @@ func warmUp() {
 			{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: 1}},
 			{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{}}},
 		}}}}}}
-	proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
+	otlpwire.Marshal([]*tracepb.ResourceSpans{{
 		Resource: &resourcepb.Resource{Attributes: kv},
 		ScopeSpans: []*tracepb.ScopeSpans{{
 			Scope: &commonpb.InstrumentationScope{Name: "warm-up", Attributes: kv},
@@ -148,5 +147,5 @@ func warmUp() {
 				Status:     &tracepb.Status{},
 			}},
 		}},
-	}}})
+	}})
 }

@@ -21,8 +21,8 @@ import (
 
 	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/gofrs/flock"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/anontel/anontel/exporter/internal/otlpwire"
 )
 
 // UploadResult says what one Upload did with the spool files.
@@ -391,11 +391,11 @@ func retryAfter(v string, now time.Time) time.Duration {
 // validRequest reports whether body is an ExportTraceServiceRequest with
 // at least one span.
 func validRequest(body []byte) bool {
-	var req coltracepb.ExportTraceServiceRequest
-	if len(body) == 0 || proto.Unmarshal(body, &req) != nil {
+	req, err := otlpwire.Unmarshal(body)
+	if len(body) == 0 || err != nil {
 		return false
 	}
-	for _, rs := range req.ResourceSpans {
+	for _, rs := range req {
 		for _, ss := range rs.ScopeSpans {
 			if len(ss.Spans) > 0 {
 				return true
