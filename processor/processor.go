@@ -35,6 +35,17 @@ type Config struct {
 	// typing "exit" would turn process.exit.code into process.*****.code.
 	// Common semantic-convention keys are always fixed.
 	FixedKeys []attribute.Key
+	// TrustedKeys are attribute keys whose values the caller makes itself
+	// from masked or derived data (ids, counts, fixed words). They are
+	// neither masked nor scrubbed: scrubbing would damage them, and the
+	// damage would tell which masked value is a substring of them. Only
+	// code that shares the provider can write them, so trust them only in
+	// a pipeline of your own.
+	TrustedKeys []attribute.Key
+	// Resource, if set, replaces the resource of every span, as it is:
+	// nothing the SDK merges in from the environment
+	// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, detectors) is passed on.
+	Resource *sdkresource.Resource
 }
 
 // fixedKeys are semantic-convention keys anontel and the SDK write.
@@ -54,12 +65,14 @@ var fixedKeys = []attribute.Key{
 // Processor is a sdktrace.SpanProcessor that passes spans to the next
 // processor only with consent, and only with argument values masked.
 type Processor struct {
-	next    sdktrace.SpanProcessor
-	consent Consent
-	masker  *Masker
-	argKeys []attribute.Key
-	fixed   map[attribute.Key]struct{} // keys whose text is not scrubbed
-	global  *scrubber                  // secrets of Config.Args
+	next     sdktrace.SpanProcessor
+	consent  Consent
+	masker   *Masker
+	argKeys  []attribute.Key
+	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
+	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
+	global   *scrubber                  // secrets of Config.Args
+	resource *sdkresource.Resource      // replaces every span's resource, if set
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
 }
@@ -89,17 +102,25 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 			fixed[k] = struct{}{}
 		}
 	}
+	trusted := map[attribute.Key]struct{}{}
+	for _, k := range cfg.TrustedKeys {
+		if !containsKey(keys, k) {
+			trusted[k] = struct{}{}
+		}
+	}
 	var secrets []string
 	if len(cfg.Args) > 0 {
 		secrets = m.Mask(cfg.Args).Secrets
 	}
 	return &Processor{
-		next:    next,
-		consent: cfg.Consent,
-		masker:  m,
-		argKeys: keys,
-		fixed:   fixed,
-		global:  newScrubber(m, secrets),
+		next:     next,
+		consent:  cfg.Consent,
+		masker:   m,
+		argKeys:  keys,
+		fixed:    fixed,
+		trusted:  trusted,
+		global:   newScrubber(m, secrets),
+		resource: cfg.Resource,
 	}
 }
 
@@ -185,7 +206,7 @@ func (p *Processor) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	var c5 bool
 	status.Description, c5 = sc.scrub(status.Description)
 	res := rv.out
-	if sc != rv.sc && res != nil {
+	if sc != rv.sc && res != nil && p.resource == nil {
 		res = p.maskResource(res, sc)
 	}
 	c6 := res != s.Resource()
@@ -303,7 +324,7 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			// not scrubbed (a short secret inside "pipectl" reveals nothing).
 			v, _ := p.maskArgMemo(memo, kv.Value)
 			nkv, changed = attribute.KeyValue{Key: kv.Key, Value: v}, v != kv.Value
-		} else {
+		} else if _, trusted := p.trusted[kv.Key]; !trusted {
 			_, fixed := p.fixed[kv.Key]
 			nkv, changed = scrubKV(kv, sc, !fixed)
 		}
@@ -372,6 +393,9 @@ func (p *Processor) resourceView(r *sdkresource.Resource) *resourceView {
 		attrs := r.Attributes()
 		v.sc = p.global.with(p.argSecrets(nil, attrs, nil))
 		v.out = p.maskResource(r, v.sc)
+	}
+	if p.resource != nil {
+		v.out = p.resource
 	}
 	p.res.Store(v)
 	return v

@@ -394,3 +394,47 @@ func TestProcessorConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "host.name=my-laptop,user.name=alice")
+	own := resource.NewSchemaless(semconv.ServiceName("pipectl"), semconv.OSTypeKey.String("linux"))
+	exp := tracetest.NewInMemoryExporter()
+	g := &gate{}
+	g.on.Store(true)
+	args := []string{"run", "-p", "linux", "--env", "a1b2"}
+	p := New(sdktrace.NewSimpleSpanProcessor(exp), Config{
+		Consent:     g,
+		Masker:      NewMasker(testTree()),
+		Args:        args,
+		TrustedKeys: []attribute.Key{"cli.id", semconv.ProcessCommandLineKey},
+		Resource:    own,
+	})
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p), sdktrace.WithResource(resource.NewSchemaless(semconv.ProcessCommandArgs(append([]string{"pipectl"}, args...)...))))
+	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run")
+	span.SetAttributes(
+		attribute.String("cli.id", "ffa1b2c3"),             // trusted: kept though it holds "a1b2"
+		attribute.String("other", "ffa1b2c3 linux"),        // not trusted: scrubbed
+		semconv.ProcessCommandLine("pipectl run -p linux"), // argument keys are always masked
+	)
+	span.End()
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	got := map[attribute.Key]string{}
+	for _, kv := range spans[0].Attributes {
+		got[kv.Key] = kv.Value.Emit()
+	}
+	if got["cli.id"] != "ffa1b2c3" {
+		t.Errorf("trusted value changed: %q", got["cli.id"])
+	}
+	if got["other"] != "ff*****c3 *****" {
+		t.Errorf("untrusted value = %q", got["other"])
+	}
+	if got[semconv.ProcessCommandLineKey] != "pipectl run -p *****" {
+		t.Errorf("command line = %q (an argument key cannot be trusted)", got[semconv.ProcessCommandLineKey])
+	}
+	if r := spans[0].Resource; r != own {
+		t.Errorf("resource = %v, want exactly the configured one (no environment, no raw arguments)", r.Attributes())
+	}
+}
