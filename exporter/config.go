@@ -1,8 +1,11 @@
 package exporter
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -50,7 +53,10 @@ type Config struct {
 	// AllowInsecure allows plain http:// to hosts other than loopback.
 	AllowInsecure bool
 
-	// SpoolDir is the spool folder; "" means os.UserCacheDir()/<Tool>/spool.
+	// SpoolDir is the spool folder. "" means a folder per collector,
+	// os.UserCacheDir()/<Tool>/spool/<key of the endpoint>, so that spans
+	// recorded for one collector are never sent to another. A caller that
+	// sets it must likewise use one folder per endpoint.
 	SpoolDir string
 
 	// Logger receives the debug log, including every export error; nil
@@ -182,19 +188,28 @@ func (cfg Config) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// SpoolDir returns the spool folder cfg uses, without creating it:
-// cfg.SpoolDir, or os.UserCacheDir()/<Tool>/spool. Deleting it empties the
-// spool.
+// SpoolDir returns the spool folder cfg uses for its endpoint, without
+// creating it.
 func SpoolDir(cfg Config) (string, error) { return cfg.spoolDir() }
 
-// spoolDir returns the spool folder without creating it.
 func (cfg Config) spoolDir() (string, error) {
-	if cfg.Tool == "" {
-		return "", errors.New("exporter: Config.Tool is empty")
-	}
 	if cfg.SpoolDir != "" {
 		return cfg.SpoolDir, nil
 	}
+	root, err := cfg.spoolRoot()
+	if err != nil {
+		return "", err
+	}
+	endpoint, err := ResolveEndpoint(cfg)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(endpoint))
+	return filepath.Join(root, hex.EncodeToString(sum[:8])), nil
+}
+
+// spoolRoot is the folder that holds the default per-endpoint spools.
+func (cfg Config) spoolRoot() (string, error) {
 	if cfg.Tool == "." || cfg.Tool == ".." || strings.ContainsAny(cfg.Tool, `/\`) {
 		return "", fmt.Errorf("exporter: tool name %q cannot name a folder", cfg.Tool)
 	}
@@ -203,6 +218,32 @@ func (cfg Config) spoolDir() (string, error) {
 		return "", fmt.Errorf("exporter: locating the spool: %w", err)
 	}
 	return filepath.Join(cache, cfg.Tool, "spool"), nil
+}
+
+// spoolDirs returns every spool folder of cfg's tool: the one of its
+// endpoint and, by default, those of the other endpoints used before.
+func (cfg Config) spoolDirs() ([]string, error) {
+	if cfg.SpoolDir != "" {
+		return []string{cfg.SpoolDir}, nil
+	}
+	root, err := cfg.spoolRoot()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exporter: reading the spool: %w", err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(root, e.Name()))
+		}
+	}
+	return dirs, nil
 }
 
 func orDefault[T int | int64 | time.Duration](v, def T) T {

@@ -38,10 +38,13 @@
 //
 // # The spool
 //
-// The spool folder is os.UserCacheDir()/<tool>/spool unless Config.SpoolDir
-// says otherwise: on Linux $XDG_CACHE_HOME/<tool>/spool or
+// The spool folder is os.UserCacheDir()/<tool>/spool/<endpoint key> unless
+// Config.SpoolDir says otherwise: on Linux $XDG_CACHE_HOME/<tool>/spool or
 // ~/.cache/<tool>/spool, on macOS ~/Library/Caches/<tool>/spool, on Windows
-// %LocalAppData%\<tool>\spool. The folder is 0700; each file is 0600, named
+// %LocalAppData%\<tool>\spool, then one folder per collector endpoint (16
+// hex characters of its SHA-256), so that spans recorded for one collector
+// are never sent to another; an uploader also drops what is over the limits
+// in the other endpoints' folders. Each folder is 0700; each file is 0600, named
 // <unix-nanoseconds>-<pid>-<random>.otlp, holds one invocation's spans as
 // an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
 // written to a temporary name and renamed. The folder also holds

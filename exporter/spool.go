@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/anontel/anontel/internal/atomicfile"
@@ -44,8 +45,10 @@ type Spool struct {
 	mu       sync.Mutex
 	spans    []sdktrace.ReadOnlySpan
 	dropped  int
-	written  bool
 	shutdown bool
+	// written is atomic so that Written never waits behind a write that
+	// the SDK gave up on (a stalled file system).
+	written atomic.Bool
 }
 
 // NewSpool returns a Spool for cfg. It fails when no endpoint resolves
@@ -109,11 +112,7 @@ func (s *Spool) Shutdown(ctx context.Context) error {
 
 // Written reports whether this Spool wrote a spool file: only then is an
 // uploader worth starting.
-func (s *Spool) Written() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.written
-}
+func (s *Spool) Written() bool { return s.written.Load() }
 
 func (s *Spool) flushLocked(ctx context.Context) error {
 	if s.dropped > 0 {
@@ -136,7 +135,7 @@ func (s *Spool) flushLocked(ctx context.Context) error {
 		s.log.Debug("exporter: spool not written", "err", err)
 		return err
 	}
-	s.written = true
+	s.written.Store(true)
 	if _, err := trimSpool(s.cfg, s.dir, time.Now(), s.log); err != nil {
 		s.log.Debug("exporter: spool not trimmed", "err", err)
 	}
@@ -258,48 +257,56 @@ func trimSpool(cfg Config, dir string, now time.Time, log *slog.Logger) ([]spool
 	return kept, nil
 }
 
-// Queued reports how many invocations wait in the spool and their size in
-// bytes, for a status command. It creates nothing.
+// Queued reports how many invocations wait in the spool (of every
+// endpoint) and their size in bytes, for a status command. It creates and
+// changes nothing.
 func Queued(cfg Config) (files int, size int64, err error) {
-	dir, err := cfg.spoolDir()
+	dirs, err := cfg.spoolDirs()
 	if err != nil {
 		return 0, 0, err
 	}
-	// Not listSpool: that tidies stale temporary files, and a status
-	// command must change nothing.
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
-	}
-	if err != nil {
-		return 0, 0, fmt.Errorf("exporter: reading the spool: %w", err)
-	}
-	for _, e := range entries {
-		if _, ok := parseSpoolName(e.Name()); !ok || !e.Type().IsRegular() {
+	for _, dir := range dirs {
+		// Not listSpool: that tidies stale temporary files, and a status
+		// command must change nothing.
+		entries, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
-		if fi, err := e.Info(); err == nil {
-			files++
-			size += fi.Size()
+		if err != nil {
+			return files, size, fmt.Errorf("exporter: reading the spool: %w", err)
+		}
+		for _, e := range entries {
+			if _, ok := parseSpoolName(e.Name()); !ok || !e.Type().IsRegular() {
+				continue
+			}
+			if fi, err := e.Info(); err == nil {
+				files++
+				size += fi.Size()
+			}
 		}
 	}
 	return files, size, nil
 }
 
-// Clear deletes every invocation waiting in the spool, for a user who
-// withdraws consent, and returns how many it deleted.
+// Clear deletes every invocation waiting in the spool, for every endpoint,
+// for a user who withdraws consent, and returns how many it deleted.
 func Clear(cfg Config) (int, error) {
-	dir, err := cfg.spoolDir()
+	dirs, err := cfg.spoolDirs()
 	if err != nil {
 		return 0, err
 	}
-	list, err := listSpool(dir, time.Now())
 	n := 0
-	for _, f := range list {
-		if rerr := os.Remove(filepath.Join(dir, f.name)); rerr == nil {
-			n++
-		} else if !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-			err = fmt.Errorf("exporter: clearing the spool: %w", rerr)
+	for _, dir := range dirs {
+		list, lerr := listSpool(dir, time.Now())
+		if lerr != nil && err == nil {
+			err = lerr
+		}
+		for _, f := range list {
+			if rerr := os.Remove(filepath.Join(dir, f.name)); rerr == nil {
+				n++
+			} else if !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+				err = fmt.Errorf("exporter: clearing the spool: %w", rerr)
+			}
 		}
 	}
 	return n, err

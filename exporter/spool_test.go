@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,12 +169,18 @@ func TestDefaultSpoolDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := filepath.Join(cache, "pipectl", "spool")
-	if s.Dir() != want {
-		t.Errorf("Dir() = %q, want %q", s.Dir(), want)
+	root := filepath.Join(cache, "pipectl", "spool")
+	if filepath.Dir(s.Dir()) != root || len(filepath.Base(s.Dir())) != 16 {
+		t.Errorf("Dir() = %q, want a folder per endpoint in %q", s.Dir(), root)
 	}
-	if dir, err := SpoolDir(Config{Tool: "pipectl"}); err != nil || dir != want {
-		t.Errorf("SpoolDir = %q, %v; want %q", dir, err, want)
+	if dir, err := SpoolDir(Config{Tool: "pipectl", Endpoint: "https://collector.example"}); err != nil || dir != s.Dir() {
+		t.Errorf("SpoolDir = %q, %v; want %q", dir, err, s.Dir())
+	}
+	if dir, err := SpoolDir(Config{Tool: "pipectl", Endpoint: "https://other.example"}); err != nil || dir == s.Dir() || filepath.Dir(dir) != root {
+		t.Errorf("SpoolDir of another endpoint = %q, %v", dir, err)
+	}
+	if _, err := SpoolDir(Config{Tool: "pipectl"}); err == nil {
+		t.Error("SpoolDir without an endpoint succeeded")
 	}
 	if _, err := NewSpool(Config{Tool: "../evil", Endpoint: "https://collector.example"}); err == nil {
 		t.Error("a tool name with a path separator was accepted")
@@ -323,5 +332,52 @@ func TestQueuedAndClear(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("Clear removed %s", name)
 		}
+	}
+}
+
+// Spans recorded for one collector are never sent to another: a team that
+// routes the tool to its own collector does not leak its queue to the
+// vendor's default on the next run without the variable.
+func TestSpoolIsBoundToItsEndpoint(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	var mu sync.Mutex
+	got := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got[r.Host]++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	team := Config{Tool: "pipectl", Endpoint: srv.URL}
+	vendor := Config{Tool: "pipectl", Endpoint: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)}
+	teamDir, _ := SpoolDir(team)
+	writeTestFile(t, teamDir, "team-span", time.Now())
+	if res, err := Upload(context.Background(), vendor); err != nil || res.Sent != 0 {
+		t.Fatalf("vendor upload = %+v, %v; want nothing sent", res, err)
+	}
+	if n, _, _ := Queued(vendor); n != 1 {
+		t.Errorf("Queued = %d, want the team's file still queued", n)
+	}
+	if res, err := Upload(context.Background(), team); err != nil || res.Sent != 1 {
+		t.Fatalf("team upload = %+v, %v; want 1 sent", res, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[strings.TrimPrefix(srv.URL, "http://")] != 1 {
+		t.Errorf("requests by host = %v", got)
+	}
+}
+
+// An endpoint that is never used again does not keep its spool forever.
+func TestUploadSweepsOldSpoolsOfOtherEndpoints(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	old := Config{Tool: "pipectl", Endpoint: "https://old.example"}
+	cur := Config{Tool: "pipectl", Endpoint: "https://127.0.0.1:1"}
+	oldDir, _ := SpoolDir(old)
+	writeTestFile(t, oldDir, "stale", time.Now().Add(-8*24*time.Hour))
+	writeTestFile(t, oldDir, "fresh", time.Now())
+	Upload(context.Background(), cur)
+	if names := spoolNames(t, oldDir); !slices.Equal(names, []string{"fresh"}) {
+		t.Errorf("old endpoint's spool = %v, want the stale file dropped and the fresh one kept", names)
 	}
 }

@@ -138,6 +138,7 @@ func Upload(ctx context.Context, cfg Config) (res UploadResult, err error) {
 	if err != nil {
 		return res, err
 	}
+	sweepOtherSpools(cfg, dir, log)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return res, nil
 	}
@@ -422,5 +423,33 @@ func newHTTPClient(cfg Config) *http.Client {
 			IdleConnTimeout:       30 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// sweepOtherSpools applies the caps (age above all) to the spools of
+// endpoints other than this uploader's, which no uploader may ever visit
+// again once a tool's endpoint changed. Their files are never sent from
+// here. A spool that another uploader holds is left alone.
+func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
+	dirs, err := cfg.spoolDirs()
+	if err != nil {
+		return
+	}
+	for _, dir := range dirs {
+		if dir == own {
+			continue
+		}
+		lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
+		if ok, err := lock.TryLock(); err != nil || !ok {
+			continue
+		}
+		if left, err := trimSpool(cfg, dir, time.Now(), log); err == nil && len(left) == 0 {
+			os.Remove(filepath.Join(dir, backoffName))
+			os.Remove(filepath.Join(dir, lockName))
+			lock.Unlock()
+			os.Remove(dir) // only if now empty
+			continue
+		}
+		lock.Unlock()
 	}
 }

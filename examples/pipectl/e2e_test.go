@@ -155,14 +155,15 @@ func (u *user) quiet(n int) {
 	}
 }
 
+// spoolFiles lists the queued invocations of every endpoint.
 func (u *user) spoolFiles() []string {
-	entries, _ := os.ReadDir(u.spool)
 	var names []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".otlp") {
-			names = append(names, e.Name())
+	filepath.WalkDir(u.spool, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(d.Name(), ".otlp") {
+			names = append(names, path)
 		}
-	}
+		return nil
+	})
 	return names
 }
 
