@@ -5,6 +5,7 @@ package instrument
 import (
 	"bytes"
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -156,6 +157,11 @@ func TestTelemetryCommandChangesConsentAtOnce(t *testing.T) {
 	for _, f := range files(dir) {
 		if strings.HasSuffix(f, ".otlp") {
 			t.Errorf("the disable command's own span was spooled: %s", f)
+		}
+		if strings.HasSuffix(f, "telemetry.toml") {
+			if data, _ := os.ReadFile(f); strings.Contains(string(data), "uuid") {
+				t.Errorf("telemetry disable made a user id:\n%s", data)
+			}
 		}
 	}
 	out.Reset()

@@ -15,7 +15,7 @@ import (
 
 // TelemetryCommand returns the "telemetry" command with its status,
 // enable and disable subcommands. It finds the Telemetry through the
-// command's context, so it works under RunCobra.
+// command's context, so it works under ExecuteCobra.
 func TelemetryCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "telemetry",

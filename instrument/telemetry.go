@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,13 +55,11 @@ type Telemetry struct {
 	debug    bool
 
 	// Set only when collecting.
-	provider  *sdktrace.TracerProvider
-	spool     *exporter.Spool
-	tracer    trace.Tracer
-	masker    *processor.Masker
-	masked    processor.Masked
-	userID    string
-	projectID string
+	provider *sdktrace.TracerProvider
+	spool    *exporter.Spool
+	tracer   trace.Tracer
+	masker   *processor.Masker
+	masked   processor.Masked
 }
 
 // Start decides whether this invocation may be recorded and, if so, builds
@@ -88,7 +88,7 @@ func Start(cfg Config) *Telemetry {
 		// Like the .NET CLI: the first run shows the notice and sends
 		// nothing, so nobody is counted before they could opt out. The
 		// telemetry command itself is the answer to the notice: no notice
-		// there.
+		// there. Until the notice is remembered, nothing is sent.
 		if !t.isTelemetryCommand() {
 			t.showNotice()
 		}
@@ -147,23 +147,14 @@ func newTelemetry(cfg Config) *Telemetry {
 	return t
 }
 
-// collect builds the pipeline: instrument → processor → exporter.
+// collect builds the pipeline: instrument → processor → exporter. The ids
+// are made later, in End, and only if consent still holds then.
 func (t *Telemetry) collect() error {
-	if t.userFile != "" {
-		id, err := identity.UserID(t.userFile)
-		if err != nil {
-			t.log.Debug("telemetry: no user id for this run", "err", err)
-		}
-		t.userID = id
+	// The SDK reads the process environment itself, not Config.LookupEnv.
+	if problem := otelEnvProblem(os.LookupEnv); problem != "" {
+		// The SDK would print its parse error on the user's terminal.
+		return fmt.Errorf("instrument: %s", problem)
 	}
-	if t.project != "" {
-		id, err := identity.ProjectID(t.project, t.cfg.Project)
-		if err != nil {
-			t.log.Debug("telemetry: no project id for this run", "err", err)
-		}
-		t.projectID = id
-	}
-
 	var next sdktrace.SpanExporter
 	if t.debug {
 		next = exporter.NewDebug(t.stderr)
@@ -177,20 +168,77 @@ func (t *Telemetry) collect() error {
 		}
 		t.spool, next = spool, spool
 	}
+	res := t.resource()
 	guard := processor.New(sdktrace.NewSimpleSpanProcessor(next), processor.Config{
-		Consent: t.gate,
-		Masker:  t.masker,
-		Args:    t.cfg.Args,
+		Consent:     t.gate,
+		Masker:      t.masker,
+		Args:        t.cfg.Args,
+		TrustedKeys: trustedKeys,
+		// The SDK merges OTEL_RESOURCE_ATTRIBUTES into any resource; the
+		// processor puts ours back.
+		Resource: res,
 	})
 	t.provider = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(guard),
-		sdktrace.WithResource(t.resource()),
+		sdktrace.WithResource(res),
+		// Explicit, so that the user's OTEL_TRACES_SAMPLER and
+		// OTEL_*_LIMIT settings for their own services do not apply.
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
+		sdktrace.WithRawSpanLimits(spanLimits),
 	)
 	t.tracer = t.provider.Tracer("github.com/anontel/anontel/instrument",
 		trace.WithInstrumentationVersion(Version),
 		trace.WithSchemaURL(semconv.SchemaURL))
 	return nil
+}
+
+// trustedKeys are the span attributes instrument makes itself from derived
+// data; the processor passes them as they are (see processor.Config).
+var trustedKeys = []attribute.Key{
+	semconv.EnduserPseudoIDKey, KeyProjectID, KeyConsent, KeyCI, KeyNewTools, KeyNewExample,
+	KeyDatasets, KeyNodes, KeyPipelines, semconv.ErrorTypeKey, semconv.ExceptionTypeKey,
+	semconv.ProcessExecutableNameKey, semconv.ProcessPIDKey, semconv.ProcessExitCodeKey,
+}
+
+// spanLimits are the SDK's defaults, set explicitly so that the
+// environment cannot change them.
+var spanLimits = sdktrace.SpanLimits{
+	AttributeValueLengthLimit:   sdktrace.DefaultAttributeValueLengthLimit,
+	AttributeValueDepthLimit:    sdktrace.DefaultAttributeValueDepthLimit,
+	AttributeCountLimit:         sdktrace.DefaultAttributeCountLimit,
+	EventCountLimit:             sdktrace.DefaultEventCountLimit,
+	LinkCountLimit:              sdktrace.DefaultLinkCountLimit,
+	AttributePerEventCountLimit: sdktrace.DefaultAttributePerEventCountLimit,
+	AttributePerLinkCountLimit:  sdktrace.DefaultAttributePerLinkCountLimit,
+}
+
+// otelEnvProblem returns why the OpenTelemetry variables that the SDK parses
+// while a provider is built would make it print an error, or "".
+func otelEnvProblem(lookup func(string) (string, bool)) string {
+	if v, _ := lookup("OTEL_RESOURCE_ATTRIBUTES"); strings.TrimSpace(v) != "" {
+		for _, pair := range strings.Split(v, ",") {
+			_, val, ok := strings.Cut(pair, "=")
+			if !ok {
+				return "OTEL_RESOURCE_ATTRIBUTES is malformed"
+			}
+			if _, err := url.PathUnescape(strings.TrimSpace(val)); err != nil {
+				return "OTEL_RESOURCE_ATTRIBUTES is malformed"
+			}
+		}
+	}
+	sampler, _ := lookup("OTEL_TRACES_SAMPLER")
+	switch strings.ToLower(strings.TrimSpace(sampler)) {
+	case "", "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+	case "traceidratio", "parentbased_traceidratio":
+		if arg, _ := lookup("OTEL_TRACES_SAMPLER_ARG"); strings.TrimSpace(arg) != "" {
+			if r, err := strconv.ParseFloat(strings.TrimSpace(arg), 64); err != nil || r < 0 || r > 1 {
+				return "OTEL_TRACES_SAMPLER_ARG is malformed"
+			}
+		}
+	default:
+		return "OTEL_TRACES_SAMPLER is not a sampler the SDK knows"
+	}
+	return ""
 }
 
 // commands returns the command tree, named after the tool.
@@ -293,14 +341,18 @@ func (t *Telemetry) noticeShown() bool {
 	return ok
 }
 
+// showNotice shows the notice if it can be remembered. Where it cannot
+// (no home, read-only folder) nothing is ever sent either, so showing it on
+// every run would be noise with nothing to announce.
 func (t *Telemetry) showNotice() {
-	fmt.Fprint(t.stderr, t.notice())
 	if t.userFile == "" {
 		return
 	}
 	if err := userfile.Set(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly)); err != nil {
-		t.log.Debug("telemetry: notice not remembered", "err", err)
+		t.log.Debug("telemetry: notice not remembered, so not shown", "err", err)
+		return
 	}
+	fmt.Fprint(t.stderr, t.notice())
 }
 
 // notice is the text shown once per user when consent is implicit. It
@@ -368,12 +420,6 @@ func (t *Telemetry) Begin(ctx context.Context) *Invocation {
 		KeyCI.Bool(isCI(t.cfg.LookupEnv)),
 		KeyConsent.String(consentKind(t.gate.Decision())),
 	}
-	if t.userID != "" {
-		attrs = append(attrs, semconv.EnduserPseudoID(t.userID))
-	}
-	if t.projectID != "" {
-		attrs = append(attrs, KeyProjectID.String(t.projectID))
-	}
 	name := strings.Join(t.masked.Path, " ")
 	if name == "" {
 		name = t.cfg.Tool
@@ -396,6 +442,13 @@ func (inv *Invocation) End(code int, err error) {
 	t := inv.t
 	span := inv.span
 	inv.span = nil
+	if !t.gate.Enabled() {
+		// Consent was withdrawn while the command ran (telemetry
+		// disable): make no id, count nothing; the processor drops the span.
+		span.End()
+		return
+	}
+	span.SetAttributes(t.ids()...)
 	span.SetAttributes(semconv.ProcessExitCode(code))
 	if inv.newOK {
 		span.SetAttributes(
@@ -421,9 +474,30 @@ func (inv *Invocation) End(code int, err error) {
 			span.AddEvent(semconv.ExceptionEventName,
 				trace.WithAttributes(semconv.ExceptionType(fmt.Sprintf("%T", err))))
 		}
-		span.SetStatus(codes.Error, "exit code "+fmt.Sprint(code))
+		span.SetStatus(codes.Error, "")
 	}
 	span.End()
+}
+
+// ids returns the anonymous ids, making them on first use. Either is left
+// out when it cannot be kept.
+func (t *Telemetry) ids() []attribute.KeyValue {
+	var out []attribute.KeyValue
+	if t.userFile != "" {
+		if id, err := identity.UserID(t.userFile); err == nil {
+			out = append(out, semconv.EnduserPseudoID(id))
+		} else {
+			t.log.Debug("telemetry: no user id for this run", "err", err)
+		}
+	}
+	if t.project != "" {
+		if id, err := identity.ProjectID(t.project, t.cfg.Project); err == nil {
+			out = append(out, KeyProjectID.String(id))
+		} else {
+			t.log.Debug("telemetry: no project id for this run", "err", err)
+		}
+	}
+	return out
 }
 
 // SetNewProject records the choices of a "new" command: the tools selected

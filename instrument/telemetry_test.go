@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -329,5 +330,107 @@ func TestHostArch(t *testing.T) {
 		if got := hostArch(in); got != want {
 			t.Errorf("hostArch(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// notFirstRun records that the notice was shown, as a previous run would.
+func notFirstRun(t *testing.T, dir string) {
+	t.Helper()
+	os.MkdirAll(filepath.Join(dir, "config", "tool"), 0o700)
+	os.WriteFile(filepath.Join(dir, "config", "tool", "telemetry.toml"), []byte("[telemetry]\nnotice_shown = \"2026-01-01\"\n"), 0o600)
+}
+
+func TestTheUsersOpenTelemetryEnvironmentDoesNotApply(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		recording bool
+	}{
+		{"resource attributes", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "host.name=laptop,user.name=alice", "OTEL_SERVICE_NAME": "mine"}, true},
+		{"sampler off and limits", map[string]string{"OTEL_TRACES_SAMPLER": "always_off", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT": "1", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "2"}, true},
+		{"malformed resource attributes", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "broken"}, false},
+		{"malformed escape", map[string]string{"OTEL_RESOURCE_ATTRIBUTES": "a=%zz"}, false},
+		{"unknown sampler", map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, false},
+		{"bad sampler argument", map[string]string{"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			notFirstRun(t, home(t))
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			// The SDK reports parse errors through the global logger, which
+			// writes to the process's stderr: capture it.
+			r, w, _ := os.Pipe()
+			saved := os.Stderr
+			os.Stderr = w
+			var stderr bytes.Buffer
+			tel := Start(testConfig([]string{"run"}, &stderr, env("TOOL_TELEMETRY_DEBUG", "1")))
+			tel.Begin(context.Background()).End(0, nil)
+			tel.Shutdown()
+			os.Stderr = saved
+			w.Close()
+			leaked, _ := io.ReadAll(r)
+			if len(leaked) != 0 {
+				t.Errorf("printed on stderr: %q", leaked)
+			}
+			if tel.Recording() != tc.recording {
+				t.Fatalf("recording = %v, want %v", tel.Recording(), tc.recording)
+			}
+			if !tc.recording {
+				return
+			}
+			s := debugSpans(t, stderr.String())[0]
+			if len(s.Resource) != 10 || s.Resource["service.name"] != "tool" || s.Resource["host.name"] != nil {
+				t.Errorf("resource = %v", s.Resource)
+			}
+			if s.Attributes["process.command_line"] != "tool run" || s.Attributes["cli.consent"] == nil {
+				t.Errorf("attributes = %v", s.Attributes)
+			}
+		})
+	}
+}
+
+func TestOwnValuesAreNotScrubbed(t *testing.T) {
+	dir := home(t)
+	notFirstRun(t, dir)
+	var stderr bytes.Buffer
+	// Learn the user id first.
+	tel := Start(testConfig([]string{"run"}, &stderr, env("TOOL_TELEMETRY_DEBUG", "1")))
+	tel.Begin(context.Background()).End(0, nil)
+	tel.Shutdown()
+	id := debugSpans(t, stderr.String())[0].Attributes["enduser.pseudo.id"].(string)
+
+	stderr.Reset()
+	args := []string{"run", "-p", id[:4], "--runner", "implicit", runtime.GOOS, "_OTHER", "exit"}
+	tel = Start(testConfig(args, &stderr, env("TOOL_TELEMETRY_DEBUG", "1")))
+	tel.Begin(context.Background()).End(1, errors.New("x"))
+	tel.Shutdown()
+	s := debugSpans(t, stderr.String())[0]
+	want := map[string]any{
+		"enduser.pseudo.id": id, "cli.consent": "implicit", "error.type": "_OTHER",
+		"process.exit.code": int64(1), "process.command_line": "tool run -p ***** --runner ***** ***** ***** *****",
+	}
+	for k, v := range want {
+		if s.Attributes[k] != v {
+			t.Errorf("%s = %v, want %v", k, s.Attributes[k], v)
+		}
+	}
+	if s.Resource["os.type"] != runtime.GOOS || s.StatusMsg != "" {
+		t.Errorf("os.type %v, status message %q", s.Resource["os.type"], s.StatusMsg)
+	}
+}
+
+func TestNoticeThatCannotBeRememberedIsNotShown(t *testing.T) {
+	dir := home(t)
+	// The config folder's parent is a file: nothing can be saved.
+	os.WriteFile(filepath.Join(dir, "config"), []byte("x"), 0o600)
+	for i := 0; i < 2; i++ {
+		var stderr bytes.Buffer
+		tel := Start(testConfig([]string{"run"}, &stderr, env()))
+		if stderr.Len() != 0 || tel.Recording() {
+			t.Errorf("run %d: printed %q, recording %v", i, stderr.String(), tel.Recording())
+		}
+		tel.Shutdown()
 	}
 }
