@@ -5,6 +5,8 @@ GO ?= go
 
 test: fmt-check vet
 	$(GO) test -race -count=1 ./...
+	# Jaeger v2, a real collector, in its own module: the first build takes minutes.
+	cd collector-config && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 vet:
 	$(GO) vet ./...
@@ -15,3 +17,6 @@ fmt-check:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo:
+	$(GO) run ./examples/demo
