@@ -71,8 +71,9 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		"000\nine",  // secret inside the key process.command_line
 		"r\n-tlint", // -t + allowed value, split but nothing masked
 		"run\n-pipeline\nsecret\n-runner=parallel\n-dry-run=maybe",
-		"-=se ",   // the value of an unknown -x=value, alone
-		"--0\n-0", // single-dash form of a token also typed with two dashes
+		"-=se ",         // the value of an unknown -x=value, alone
+		"--0\n-0",       // single-dash form of a token also typed with two dashes
+		"run\n-p\ncept", // inside the conventions' "exception" event name
 	} {
 		f.Add(seed)
 	}

@@ -345,7 +345,10 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 func (p *Processor) maskEvents(memo *argMemo, events []sdktrace.Event, sc *scrubber) ([]sdktrace.Event, bool) {
 	var out []sdktrace.Event
 	for i, e := range events {
-		name, c1 := sc.scrub(e.Name)
+		name, c1 := e.Name, false
+		if name != semconv.ExceptionEventName { // a constant of the conventions
+			name, c1 = sc.scrub(name)
+		}
 		attrs, c2 := p.maskAttrs(memo, e.Attributes, sc)
 		if !c1 && !c2 {
 			continue

@@ -99,7 +99,9 @@ func exported(spans tracetest.SpanStubs) []string {
 		out = append(out, s.Name, s.Status.Description)
 		kvs(s.Attributes)
 		for _, e := range s.Events {
-			out = append(out, e.Name)
+			if e.Name != semconv.ExceptionEventName { // a constant: no user text
+				out = append(out, e.Name)
+			}
 			kvs(e.Attributes)
 		}
 		for _, l := range s.Links {
@@ -401,7 +403,7 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	g := &gate{}
 	g.on.Store(true)
-	args := []string{"run", "-p", "linux", "--env", "a1b2"}
+	args := []string{"run", "-p", "linux", "--env", "a1b2", "cep"}
 	p := New(sdktrace.NewSimpleSpanProcessor(exp), Config{
 		Consent:     g,
 		Masker:      NewMasker(testTree()),
@@ -411,6 +413,8 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	})
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p), sdktrace.WithResource(resource.NewSchemaless(semconv.ProcessCommandArgs(append([]string{"pipectl"}, args...)...))))
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run")
+	span.AddEvent("exception", trace.WithAttributes(semconv.ExceptionType("x")))
+	span.AddEvent("parse linux")
 	span.SetAttributes(
 		attribute.String("cli.id", "ffa1b2c3"),             // trusted: kept though it holds "a1b2"
 		attribute.String("other", "ffa1b2c3 linux"),        // not trusted: scrubbed
@@ -433,6 +437,9 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	}
 	if got[semconv.ProcessCommandLineKey] != "pipectl run -p *****" {
 		t.Errorf("command line = %q (an argument key cannot be trusted)", got[semconv.ProcessCommandLineKey])
+	}
+	if ev := spans[0].Events; len(ev) != 2 || ev[0].Name != "exception" || ev[1].Name != "parse *****" {
+		t.Errorf("events = %+v; want the conventions' exception name intact, others scrubbed", ev)
 	}
 	if r := spans[0].Resource; r != own {
 		t.Errorf("resource = %v, want exactly the configured one (no environment, no raw arguments)", r.Attributes())
