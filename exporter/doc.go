@@ -27,7 +27,8 @@
 // put the network on the command's path.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns
-// at once), stops at a wall-clock deadline (10 s by default; each request
+// at once, and a command that finds the lock held starts none: the one at
+// work looks at the spool again after letting go of the lock), stops at a wall-clock deadline (10 s by default; each request
 // 5 s), and removes a file only after the collector answered 2xx, so
 // delivery is at least once. A 4xx answer other than 408 and 429 drops the
 // file (it would never be accepted); 408, 429, 5xx, network errors and

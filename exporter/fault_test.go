@@ -3,6 +3,9 @@
 package exporter
 
 import (
+	"context"
+	"github.com/gofrs/flock"
+
 	"net/http"
 	"os"
 	"path/filepath"
@@ -355,5 +358,34 @@ func TestDirectProcess(t *testing.T) {
 				t.Errorf("the direct exporter touched the spool folder: %v", err)
 			}
 		})
+	}
+}
+
+// A command that finds an uploader at work starts no second one, and what it
+// spooled is still delivered by the one at work.
+func TestNoSecondUploaderWhileOneWorks(t *testing.T) {
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL())
+	if err := os.MkdirAll(h.spool, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Stand in for an uploader holding the lock.
+	lock := flock.New(filepath.Join(h.spool, lockName))
+	if ok, err := lock.TryLock(); !ok || err != nil {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	rep, _ := h.run("cli", "while-one-works")
+	if !rep.Written {
+		t.Fatal("the command wrote no spool file")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if ups := h.uploaders(); len(ups) != 0 {
+		t.Errorf("an uploader was started while one was at work: %+v", ups)
+	}
+	lock.Unlock()
+	// The one at work looks again after letting go: here, a direct Upload.
+	res, err := Upload(context.Background(), Config{Tool: testTool, Endpoint: c.URL(), SpoolDir: h.spool})
+	if err != nil || res.Sent != 1 {
+		t.Errorf("Upload = %+v, %v; want the command's file sent", res, err)
 	}
 }

@@ -83,6 +83,16 @@ func StartUploader(cfg Config) error {
 		log.Debug("exporter: uploader not started: spool empty")
 		return nil
 	}
+	// An uploader at work sends what was just spooled too (it looks again
+	// after letting go of the lock): no second process, so that a script
+	// running the tool in a loop does not start one per command.
+	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
+	if ok, err := lock.TryLock(); err == nil && !ok {
+		log.Debug("exporter: uploader not started: one is at work")
+		return nil
+	} else if ok {
+		lock.Unlock()
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("exporter: locating the executable: %w", err)
@@ -145,23 +155,63 @@ func Upload(ctx context.Context, cfg Config) (res UploadResult, err error) {
 	ctx, cancel := context.WithTimeout(ctx, cfg.uploadDeadline())
 	defer cancel()
 
+	u := &uploader{cfg: cfg, endpoint: endpoint, dir: dir, log: log, client: newHTTPClient(cfg)}
+	defer u.client.CloseIdleConnections()
+	seen := make(map[string]bool)
+	for first := true; ; first = false {
+		locked, err := u.drain(ctx, seen, &res)
+		if !locked {
+			if first {
+				return res, ErrUploadInProgress
+			}
+			return res, nil // another uploader took over
+		}
+		if err != nil {
+			return res, err
+		}
+		// A command that found the lock held started no uploader of its
+		// own: what it spooled before this uploader let go is still ours.
+		left, err := listSpool(dir, time.Now())
+		if err != nil {
+			return res, err
+		}
+		res.Kept = len(left)
+		if !hasUnseen(left, seen) || ctx.Err() != nil {
+			return res, nil
+		}
+	}
+}
+
+func hasUnseen(files []spoolFile, seen map[string]bool) bool {
+	for _, f := range files {
+		if !seen[f.name] {
+			return true
+		}
+	}
+	return false
+}
+
+// drain sends the spool under the lock, adding to res; locked is false
+// when another uploader holds the lock.
+func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadResult) (locked bool, err error) {
+	dir, cfg, log := u.dir, u.cfg, u.log
 	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-	locked, err := lock.TryLock()
+	locked, err = lock.TryLock()
 	if err != nil {
-		return res, fmt.Errorf("exporter: locking the spool: %w", err)
+		return true, fmt.Errorf("exporter: locking the spool: %w", err)
 	}
 	if !locked {
-		return res, ErrUploadInProgress
+		return false, nil
 	}
 	defer lock.Unlock()
 
 	before, err := listSpool(dir, time.Now())
 	if err != nil {
-		return res, err
+		return true, err
 	}
 	files, err := trimSpool(cfg, dir, time.Now(), log)
 	if err != nil {
-		return res, err
+		return true, err
 	}
 	res.Dropped += len(before) - len(files)
 	defer func() {
@@ -170,33 +220,32 @@ func Upload(ctx context.Context, cfg Config) (res UploadResult, err error) {
 		}
 	}()
 	if until, ok := readBackoff(dir); ok && time.Now().Before(until) {
-		return res, fmt.Errorf("exporter: backing off until %s", until.Format(time.RFC3339))
+		return true, fmt.Errorf("exporter: backing off until %s", until.Format(time.RFC3339))
 	}
 
-	u := &uploader{cfg: cfg, endpoint: endpoint, dir: dir, log: log, client: newHTTPClient(cfg)}
-	defer u.client.CloseIdleConnections()
-	seen := make(map[string]bool)
+	sentAny := false
 	for len(files) > 0 {
 		for _, f := range files {
 			seen[f.name] = true
 			if ctx.Err() != nil {
-				return res, fmt.Errorf("exporter: upload deadline reached")
+				return true, fmt.Errorf("exporter: upload deadline reached")
 			}
 			switch out, err := u.send(ctx, f.name); out {
 			case sent:
 				res.Sent++
+				sentAny = true
 			case dropped:
 				res.Dropped++
 			case skipped:
 			case stop:
 				u.backOff(err)
-				return res, err
+				return true, err
 			}
 		}
 		// Files spooled while this upload ran go in the same run.
 		all, err := listSpool(dir, time.Now())
 		if err != nil {
-			return res, err
+			return true, err
 		}
 		files = files[:0]
 		for _, f := range all {
@@ -205,10 +254,10 @@ func Upload(ctx context.Context, cfg Config) (res UploadResult, err error) {
 			}
 		}
 	}
-	if res.Sent > 0 {
+	if sentAny {
 		clearBackoff(dir)
 	}
-	return res, nil
+	return true, nil
 }
 
 type outcome int
