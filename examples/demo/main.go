@@ -13,10 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,23 +130,13 @@ func run(endpoint string, keep bool, out io.Writer) error {
 
 func printSpan(out io.Writer, s otlpsink.Span) {
 	fmt.Fprintf(out, "\nspan %q  status=%s\n", s.Name, strings.TrimPrefix(s.StatusCode.String(), "STATUS_CODE_"))
-	keys := make([]string, 0, len(s.Attributes))
-	for k := range s.Attributes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(s.Attributes)) {
 		fmt.Fprintf(out, "  %-28s %v\n", k, s.Attributes[k])
 	}
 	for _, e := range s.Events {
 		fmt.Fprintf(out, "  event %s %v\n", e.Name, e.Attributes)
 	}
-	rk := make([]string, 0, len(s.Resource))
-	for k := range s.Resource {
-		rk = append(rk, k)
-	}
-	sort.Strings(rk)
-	for _, k := range rk {
+	for _, k := range slices.Sorted(maps.Keys(s.Resource)) {
 		fmt.Fprintf(out, "  resource %-19s %v\n", k, s.Resource[k])
 	}
 }
