@@ -492,12 +492,10 @@ func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
 		if ok, err := lock.TryLock(); err != nil || !ok {
 			continue
 		}
-		if left, err := trimSpool(cfg, dir, time.Now(), log); err == nil && len(left) == 0 {
-			os.Remove(filepath.Join(dir, backoffName))
-			os.Remove(filepath.Join(dir, lockName))
-			lock.Unlock()
-			os.Remove(dir) // only if now empty
-			continue
+		// Files only: removing the lock file or the folder would let two
+		// processes hold "the" lock on different files.
+		if _, err := trimSpool(cfg, dir, time.Now(), log); err != nil {
+			log.Debug("exporter: other spool not trimmed", "err", err)
 		}
 		lock.Unlock()
 	}
