@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // Flag annotations that CobraTree reads.
@@ -34,16 +34,16 @@ func AllowListValues(flags *pflag.FlagSet, name string, values ...string) error 
 // the values allowed by AllowValues) for Config.Commands. It adds cobra's
 // default help and completion commands and help flags first, as Execute
 // would, so that they are known words too.
-func CobraTree(root *cobra.Command) processor.Command {
+func CobraTree(root *cobra.Command) mask.Command {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	return cobraCommand(root)
 }
 
-func cobraCommand(c *cobra.Command) processor.Command {
+func cobraCommand(c *cobra.Command) mask.Command {
 	c.InitDefaultHelpFlag()
 	c.InitDefaultVersionFlag()
-	out := processor.Command{Name: c.Name(), Aliases: c.Aliases}
+	out := mask.Command{Name: c.Name(), Aliases: c.Aliases}
 	c.PersistentFlags().VisitAll(func(f *pflag.Flag) {
 		out.Flags = append(out.Flags, cobraFlag(f, true))
 	})
@@ -56,8 +56,8 @@ func cobraCommand(c *cobra.Command) processor.Command {
 	return out
 }
 
-func cobraFlag(f *pflag.Flag, persistent bool) processor.Flag {
-	return processor.Flag{
+func cobraFlag(f *pflag.Flag, persistent bool) mask.Flag {
+	return mask.Flag{
 		Name:       f.Name,
 		Shorthand:  f.Shorthand,
 		TakesValue: f.NoOptDefVal == "",

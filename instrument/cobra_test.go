@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 func cobraRoot(out *bytes.Buffer) *cobra.Command {
@@ -41,32 +41,32 @@ func cobraRoot(out *bytes.Buffer) *cobra.Command {
 
 func TestCobraTree(t *testing.T) {
 	got := CobraTree(cobraRoot(&bytes.Buffer{}))
-	find := func(c processor.Command, name string) processor.Command {
+	find := func(c mask.Command, name string) mask.Command {
 		for _, sub := range c.Commands {
 			if sub.Name == name {
 				return sub
 			}
 		}
 		t.Fatalf("%s has no command %s", c.Name, name)
-		return processor.Command{}
+		return mask.Command{}
 	}
-	flag := func(c processor.Command, name string) processor.Flag {
+	flag := func(c mask.Command, name string) mask.Flag {
 		for _, f := range c.Flags {
 			if f.Name == name {
 				return f
 			}
 		}
 		t.Fatalf("%s has no flag %s", c.Name, name)
-		return processor.Flag{}
+		return mask.Flag{}
 	}
-	if want := (processor.Flag{Name: "config", Shorthand: "c", TakesValue: true, Persistent: true}); !reflect.DeepEqual(flag(got, "config"), want) {
+	if want := (mask.Flag{Name: "config", Shorthand: "c", TakesValue: true, Persistent: true}); !reflect.DeepEqual(flag(got, "config"), want) {
 		t.Errorf("config flag = %+v", flag(got, "config"))
 	}
 	run := find(got, "run")
 	if !reflect.DeepEqual(run.Aliases, []string{"r"}) {
 		t.Errorf("aliases %v", run.Aliases)
 	}
-	tests := map[string]processor.Flag{
+	tests := map[string]mask.Flag{
 		"pipeline": {Name: "pipeline", Shorthand: "p", TakesValue: true},
 		"runner":   {Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
 		"tools":    {Name: "tools", TakesValue: true, List: true, Allowed: []string{"lint", "test"}},

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/anontel/anontel/identity"
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // Version is the version of the anontel library, sent as
@@ -31,7 +31,7 @@ type Config struct {
 	// Commands is the tool's command tree: its command and flag names are
 	// all that may pass the masker unmasked. Cobra tools fill it with
 	// CobraTree.
-	Commands processor.Command
+	Commands mask.Command
 	// Project says how to find the tool's project and its id. The zero
 	// value means the tool has no projects.
 	Project identity.ProjectFile

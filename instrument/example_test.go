@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/anontel/anontel/instrument"
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // A cobra tool's tree becomes the masker's allow-list: command words, flag
@@ -21,7 +21,7 @@ func ExampleCobraTree() {
 	instrument.AllowValues(run.Flags(), "runner", "sequential", "parallel")
 	root.AddCommand(run)
 
-	m := processor.NewMasker(instrument.CobraTree(root))
+	m := mask.New(instrument.CobraTree(root))
 	fmt.Println(m.Mask([]string{"run", "-p", "ds", "--runner", "parallel", "--token=abc"}).Line)
 	// Output: pipectl run -p ***** --runner parallel *****
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // Compiled reports whether telemetry is compiled into this build (false
@@ -29,9 +28,6 @@ func Start(cfg Config) *Telemetry {
 
 // Recording reports false.
 func (t *Telemetry) Recording() bool { return false }
-
-// TracerProvider returns nil.
-func (t *Telemetry) TracerProvider() trace.TracerProvider { return nil }
 
 // Shutdown does nothing.
 func (t *Telemetry) Shutdown() {}

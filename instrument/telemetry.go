@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
@@ -28,6 +29,7 @@ import (
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // Compiled reports whether telemetry is compiled into this build (false
@@ -58,8 +60,8 @@ type Telemetry struct {
 	provider *sdktrace.TracerProvider
 	spool    *exporter.Spool
 	tracer   trace.Tracer
-	masker   *processor.Masker
-	masked   processor.Masked
+	masker   *mask.Masker
+	masked   mask.Masked
 }
 
 // Start decides whether this invocation may be recorded and, if so, builds
@@ -75,6 +77,10 @@ func Start(cfg Config) *Telemetry {
 		t.upload()
 		os.Exit(0)
 	}
+	if len(t.cfg.Args) > 0 && (t.cfg.Args[0] == cobra.ShellCompRequestCmd || t.cfg.Args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// Shell completion runs on every TAB: not a use of the tool.
+		return t
+	}
 	d := t.gate.Decision()
 	if !d.Enabled {
 		if t.debug {
@@ -82,7 +88,7 @@ func Start(cfg Config) *Telemetry {
 		}
 		return t
 	}
-	t.masker = processor.NewMasker(t.commands())
+	t.masker = mask.New(t.commands())
 	t.masked = t.masker.Mask(t.cfg.Args)
 	if d.Implicit() && !t.noticeShown() {
 		// Like the .NET CLI: the first run shows the notice and sends
@@ -99,6 +105,9 @@ func Start(cfg Config) *Telemetry {
 	}
 	if err := t.collect(); err != nil {
 		t.log.Debug("telemetry: pipeline not built", "err", err)
+		if t.debug {
+			fmt.Fprintf(t.stderr, "telemetry: nothing would be sent (%v)\n", err)
+		}
 		t.provider, t.tracer = nil, nil
 	}
 	return t
@@ -242,7 +251,7 @@ func otelEnvProblem(lookup func(string) (string, bool)) string {
 }
 
 // commands returns the command tree, named after the tool.
-func (t *Telemetry) commands() processor.Command {
+func (t *Telemetry) commands() mask.Command {
 	c := t.cfg.Commands
 	c.Name = t.cfg.Tool
 	return c
@@ -288,15 +297,6 @@ func (t *Telemetry) Decision() consent.Decision { return t.gate.Decision() }
 
 // Recording reports whether this invocation is being recorded.
 func (t *Telemetry) Recording() bool { return t.tracer != nil && t.gate.Enabled() }
-
-// TracerProvider returns the provider behind the invocation span, for tools
-// that add child spans; nil when nothing is recorded.
-func (t *Telemetry) TracerProvider() trace.TracerProvider {
-	if t.provider == nil {
-		return nil
-	}
-	return t.provider
-}
 
 // Shutdown ends the pipeline: it writes the spool and starts the detached
 // uploader if anything was written. It is bounded in time and never
@@ -541,7 +541,7 @@ func isPlain(err error) bool {
 func allowOnly(values, allowed []string) []string {
 	out := make([]string, len(values))
 	for i, v := range values {
-		out[i] = processor.Mask
+		out[i] = mask.Mask
 		for _, a := range allowed {
 			if v == a {
 				out[i] = v

@@ -21,7 +21,7 @@ import (
 
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/otlpsink"
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // home points the user folders at a fresh temporary folder.
@@ -43,14 +43,14 @@ func env(kv ...string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
-var tree = processor.Command{
-	Commands: []processor.Command{
-		{Name: "run", Flags: []processor.Flag{
+var tree = mask.Command{
+	Commands: []mask.Command{
+		{Name: "run", Flags: []mask.Flag{
 			{Name: "pipeline", Shorthand: "p", TakesValue: true},
 			{Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
 		}},
-		{Name: "new", Flags: []processor.Flag{{Name: "name", TakesValue: true}}},
-		{Name: "telemetry", Commands: []processor.Command{{Name: "status"}}},
+		{Name: "new", Flags: []mask.Flag{{Name: "name", TakesValue: true}}},
+		{Name: "telemetry", Commands: []mask.Command{{Name: "status"}}},
 	},
 }
 
@@ -106,7 +106,7 @@ func TestConsentOffBuildsNothing(t *testing.T) {
 		SetNewProject(inv.Context(), []string{"lint"}, true)
 		inv.End(1, errors.New("boom secret"))
 		tel.Shutdown()
-		if tel.Recording() || tel.TracerProvider() != nil {
+		if tel.Recording() {
 			t.Errorf("recording with consent off")
 		}
 		if got := files(dir); len(got) != 0 {
@@ -156,7 +156,7 @@ func TestNoticeOnlyNamesCommandsTheToolHas(t *testing.T) {
 	home(t)
 	var stderr bytes.Buffer
 	cfg := testConfig(nil, &stderr, env())
-	cfg.Commands = processor.Command{}
+	cfg.Commands = mask.Command{}
 	Start(cfg)
 	if strings.Contains(stderr.String(), "telemetry disable") || !strings.Contains(stderr.String(), "TOOL_DISABLE_TELEMETRY=1") {
 		t.Errorf("notice of a tool without a telemetry command: %q", stderr.String())
@@ -255,7 +255,7 @@ func TestInvocationSpan(t *testing.T) {
 				t.Errorf("stats %v", s.Attributes)
 			}
 			if tc.newTools != nil {
-				if got := s.Attributes["cli.new.tools"].([]string); !slices.Equal(got, []string{"lint", processor.Mask}) {
+				if got := s.Attributes["cli.new.tools"].([]string); !slices.Equal(got, []string{"lint", mask.Mask}) {
 					t.Errorf("cli.new.tools %q", got)
 				}
 				if s.Attributes["cli.new.example_pipeline"] != true {
@@ -378,6 +378,9 @@ func TestTheUsersOpenTelemetryEnvironmentDoesNotApply(t *testing.T) {
 				t.Fatalf("recording = %v, want %v", tel.Recording(), tc.recording)
 			}
 			if !tc.recording {
+				if !strings.Contains(stderr.String(), "telemetry: nothing would be sent (instrument: OTEL_") {
+					t.Errorf("debug mode does not say why nothing is sent: %q", stderr.String())
+				}
 				return
 			}
 			s := debugSpans(t, stderr.String())[0]
@@ -432,5 +435,21 @@ func TestNoticeThatCannotBeRememberedIsNotShown(t *testing.T) {
 			t.Errorf("run %d: printed %q, recording %v", i, stderr.String(), tel.Recording())
 		}
 		tel.Shutdown()
+	}
+}
+
+func TestShellCompletionIsNotAUse(t *testing.T) {
+	dir := home(t)
+	for _, args := range [][]string{{"__complete", "run", "--pipe"}, {"__completeNoDesc", "r"}} {
+		var stderr bytes.Buffer
+		tel := Start(testConfig(args, &stderr, env()))
+		tel.Begin(context.Background()).End(0, nil)
+		tel.Shutdown()
+		if tel.Recording() || stderr.Len() != 0 {
+			t.Errorf("%v: recording %v, printed %q", args, tel.Recording(), stderr.String())
+		}
+	}
+	if got := files(dir); len(got) != 0 {
+		t.Errorf("completion created %v (not even the notice is owed)", got)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // nopExporter accepts spans and does nothing, so the benchmark measures the
@@ -35,7 +37,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}, false},
 		// What instrument writes: already masked arguments.
 		{"masked-args", []attribute.KeyValue{
-			semconv.ProcessCommandArgs("pipectl", "run", "--pipeline", Mask, "--env", Mask, "--runner", "parallel"),
+			semconv.ProcessCommandArgs("pipectl", "run", "--pipeline", mask.Mask, "--env", mask.Mask, "--runner", "parallel"),
 			attribute.Int("process.exit.code", 0),
 		}, false},
 		// What careless code writes: raw arguments and an error.
@@ -47,7 +49,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	g := &gate{}
 	g.on.Store(true)
-	m := NewMasker(testTree())
+	m := mask.New(testTree())
 	for _, sp := range spans {
 		for _, variant := range []string{"plain", "processor"} {
 			b.Run(sp.name+"/"+variant, func(b *testing.B) {
@@ -75,7 +77,7 @@ func BenchmarkPipeline(b *testing.B) {
 
 // BenchmarkMask measures masking one argument vector.
 func BenchmarkMask(b *testing.B) {
-	m := NewMasker(testTree())
+	m := mask.New(testTree())
 	args := []string{"run", "--pipeline", "data_science", "--env=prod", "--runner", "parallel", "-t", "lint,x"}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -11,33 +11,21 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
-func pipectl() processor.Command {
-	return processor.Command{
+func pipectl() mask.Command {
+	return mask.Command{
 		Name: "pipectl",
-		Commands: []processor.Command{{
+		Commands: []mask.Command{{
 			Name: "run",
-			Flags: []processor.Flag{
+			Flags: []mask.Flag{
 				{Name: "pipeline", Shorthand: "p", TakesValue: true},
 				{Name: "env", TakesValue: true},
 				{Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
 			},
 		}},
 	}
-}
-
-func ExampleMasker_Mask() {
-	m := processor.NewMasker(pipectl())
-	masked := m.Mask([]string{"run", "--pipeline=data_science", "--env", "prod", "--runner", "parallel"})
-	fmt.Println(masked.Line)
-	masked = m.Mask([]string{"run", "--pipeline", "data_science", "--env=prod"})
-	fmt.Println(masked.Line)
-	fmt.Println(masked.Path, masked.Secrets)
-	// Output:
-	// pipectl run --pipeline ***** --env ***** --runner parallel
-	// pipectl run --pipeline ***** --env *****
-	// [pipectl run] [data_science prod --env=prod]
 }
 
 // always is a consent that is always given; consent.Gate is the real one.
@@ -51,7 +39,7 @@ func ExampleNew() {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(
 		processor.New(sdktrace.NewSimpleSpanProcessor(exporter), processor.Config{
 			Consent: always{},
-			Masker:  processor.NewMasker(pipectl()),
+			Masker:  mask.New(pipectl()),
 			Args:    args,
 		})))
 

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // fuzzSep separates the arguments of a fuzz input.
@@ -79,7 +81,7 @@ func FuzzProcessorNoLeak(f *testing.F) {
 	}
 	single := testTree()
 	single.SingleDash = true
-	maskers := []*Masker{NewMasker(testTree()), NewMasker(single)}
+	maskers := []*mask.Masker{mask.New(testTree()), mask.New(single)}
 	f.Fuzz(func(t *testing.T, in string) {
 		raw := strings.Split(in, fuzzSep)
 		if in == "" {
@@ -95,7 +97,7 @@ func FuzzProcessorNoLeak(f *testing.F) {
 }
 
 // fuzzOne checks one argument vector against masker m.
-func fuzzOne(t *testing.T, m *Masker, raw []string) {
+func fuzzOne(t *testing.T, m *mask.Masker, raw []string) {
 	{
 		res := m.Mask(raw)
 		for _, tok := range res.Args {
@@ -119,7 +121,7 @@ func fuzzOne(t *testing.T, m *Masker, raw []string) {
 
 // recordFuzzSpan records one span full of raw arguments through a real
 // provider and returns what the exporter received.
-func recordFuzzSpan(t *testing.T, m *Masker, cfgArgs, raw []string, withArgv bool) tracetest.SpanStubs {
+func recordFuzzSpan(t *testing.T, m *mask.Masker, cfgArgs, raw []string, withArgv bool) tracetest.SpanStubs {
 	exp := tracetest.NewInMemoryExporter()
 	g := &gate{}
 	g.on.Store(true)
@@ -166,7 +168,7 @@ func recordFuzzSpan(t *testing.T, m *Masker, cfgArgs, raw []string, withArgv boo
 // forms, what the masker reports, and their %q-quoted forms. Shorter than 3
 // bytes, made only of '*', or allow-listed: not secret. A string made only
 // of allow-listed words reveals nothing and is not searched.
-func checkNoLeak(t *testing.T, m *Masker, raw []string, spans tracetest.SpanStubs) {
+func checkNoLeak(t *testing.T, m *mask.Masker, raw []string, spans tracetest.SpanStubs) {
 	t.Helper()
 	if len(spans) != 1 {
 		t.Fatalf("exported %d spans, want 1", len(spans))
@@ -214,9 +216,9 @@ func checkNoLeak(t *testing.T, m *Masker, raw []string, spans tracetest.SpanStub
 }
 
 // structural reports whether tok is built only from allow-listed parts:
-// an allow-listed word, a comma list of allowed values and Mask, a run of
+// an allow-listed word, a comma list of allowed values and mask.Mask, a run of
 // known short flags (-dp), or such a flag with =allowed-value.
-func structural(m *Masker, tok string) bool {
+func structural(m *mask.Masker, tok string) bool {
 	if m.Allowed(tok) {
 		return true
 	}
@@ -242,7 +244,7 @@ func structural(m *Masker, tok string) bool {
 	return false
 }
 
-func onlyStructural(m *Masker, s string) bool {
+func onlyStructural(m *mask.Masker, s string) bool {
 	words := strings.Fields(s)
 	for _, w := range words {
 		if !structural(m, w) {

@@ -9,6 +9,8 @@ import (
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // Consent is what the processor asks before passing anything on;
@@ -20,9 +22,9 @@ type Consent interface{ Enabled() bool }
 type Config struct {
 	// Consent gates everything; nil is treated as off (fail closed).
 	Consent Consent
-	// Masker masks argument attributes. nil: a masker that knows no command,
+	// mask.Masker masks argument attributes. nil: a masker that knows no command,
 	// so every argument is masked.
-	Masker *Masker
+	Masker *mask.Masker
 	// Args are the process's raw arguments (os.Args[1:]). Every token the
 	// masker masks (len >= 3) is scrubbed from every span.
 	Args []string
@@ -67,7 +69,7 @@ var fixedKeys = []attribute.Key{
 type Processor struct {
 	next     sdktrace.SpanProcessor
 	consent  Consent
-	masker   *Masker
+	masker   *mask.Masker
 	argKeys  []attribute.Key
 	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
@@ -88,7 +90,7 @@ var _ sdktrace.SpanProcessor = (*Processor)(nil)
 func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 	m := cfg.Masker
 	if m == nil {
-		m = NewMasker(Command{})
+		m = mask.New(mask.Command{})
 	}
 	keys := []attribute.Key{semconv.ProcessCommandArgsKey, semconv.ProcessCommandLineKey}
 	for _, k := range cfg.ArgKeys {
@@ -258,10 +260,10 @@ func (p *Processor) linksHaveArgs(links []sdktrace.Link) bool {
 type argMemo struct {
 	in  []attribute.Value
 	out []attribute.Value
-	res []Masked
+	res []mask.Masked
 }
 
-func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Value, Masked) {
+func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Value, mask.Masked) {
 	if memo != nil {
 		for i, in := range memo.in {
 			if in == v {
@@ -280,16 +282,16 @@ func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Val
 // line split on white space, a string array an argument vector. Unusual
 // types (bytes, mixed slices, maps) are read as text and come out masked
 // as an argument vector, so nothing in them passes unmasked.
-func (p *Processor) maskArg(v attribute.Value) (attribute.Value, Masked) {
+func (p *Processor) maskArg(v attribute.Value) (attribute.Value, mask.Masked) {
 	switch v.Type() {
 	case attribute.STRING:
-		res := p.masker.maskArgv(strings.Fields(v.AsString()))
+		res := p.masker.MaskArgv(strings.Fields(v.AsString()))
 		return attribute.StringValue(res.Line), res
 	case attribute.STRINGSLICE:
-		res := p.masker.maskArgv(v.AsStringSlice())
+		res := p.masker.MaskArgv(v.AsStringSlice())
 		return attribute.StringSliceValue(res.Args), res
 	case attribute.BYTESLICE:
-		res := p.masker.maskArgv(strings.Fields(string(v.AsByteSlice())))
+		res := p.masker.MaskArgv(strings.Fields(string(v.AsByteSlice())))
 		return attribute.StringValue(res.Line), res
 	}
 	var argv []string
@@ -299,7 +301,7 @@ func (p *Processor) maskArg(v attribute.Value) (attribute.Value, Masked) {
 	for _, kv := range v.AsMap() {
 		argv = append(argv, string(kv.Key), kv.Value.String())
 	}
-	res := p.masker.maskArgv(argv)
+	res := p.masker.MaskArgv(argv)
 	return attribute.StringSliceValue(res.Args), res
 }
 
@@ -320,7 +322,7 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 		var nkv attribute.KeyValue
 		var changed bool
 		if p.isArgKey(kv) {
-			// Masker output holds only allow-listed words and Mask; it is
+			// mask.Masker output holds only allow-listed words and mask.Mask; it is
 			// not scrubbed (a short secret inside "pipectl" reveals nothing).
 			v, _ := p.maskArgMemo(memo, kv.Value)
 			nkv, changed = attribute.KeyValue{Key: kv.Key, Value: v}, v != kv.Value

@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // gate is a consent switch that can be flipped while spans flow.
@@ -128,7 +130,7 @@ func TestProcessorConsent(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	args := []string{"run", "--pipeline", "s3cret-pipe"}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Masker: NewMasker(testTree()), Args: args,
+		Consent: g, Masker: mask.New(testTree()), Args: args,
 	})))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	ctx := context.Background()
@@ -159,7 +161,7 @@ func TestProcessorConsent(t *testing.T) {
 	if spans[0].Name != "pipectl run --pipeline *****" {
 		t.Errorf("name = %q", spans[0].Name)
 	}
-	if got := attr(spans[0].Attributes, semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "--pipeline", Mask}) {
+	if got := attr(spans[0].Attributes, semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "--pipeline", mask.Mask}) {
 		t.Errorf("command_args = %q", got)
 	}
 	if got := attr(spans[1].Attributes, semconv.ProcessCommandLineKey).AsString(); got != "pipectl run -p *****" {
@@ -217,7 +219,7 @@ func TestProcessorMasksEverySpanPart(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-			Consent: g, Masker: NewMasker(testTree()), Args: args, ArgKeys: []attribute.Key{appArgv},
+			Consent: g, Masker: mask.New(testTree()), Args: args, ArgKeys: []attribute.Key{appArgv},
 		})),
 	)
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -293,7 +295,7 @@ func TestProcessorKeepsSnapshot(t *testing.T) {
 	g.on.Store(true)
 	masked, raw := tracetest.NewInMemoryExporter(), tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Masker: NewMasker(testTree()), Args: []string{"run", "top-secret"}})),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "top-secret"}})),
 		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(raw)),
 	)
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run top-secret")
@@ -327,13 +329,13 @@ func TestProcessorPassesCleanSpanUntouched(t *testing.T) {
 	g := &gate{}
 	g.on.Store(true)
 	next := &recorder{}
-	p := New(next, Config{Consent: g, Masker: NewMasker(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
+	p := New(next, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
 	s := cleanSpan(t)
 	p.OnEnd(s)
 	if next.ended[0] != s {
 		t.Errorf("a span with nothing to mask was wrapped: %T", next.ended[0])
 	}
-	p = New(discard{}, Config{Consent: g, Masker: NewMasker(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
+	p = New(discard{}, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
 	allocs := testing.AllocsPerRun(100, func() { p.OnEnd(s) })
 	if allocs != 0 {
 		t.Errorf("OnEnd allocates %v times for a clean span", allocs)
@@ -349,7 +351,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	res := resource.NewSchemaless(semconv.ProcessCommandArgs("/opt/pipectl", "run", "-p", "resource-secret"))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res),
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: NewMasker(testTree())})))
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: mask.New(testTree())})))
 	for range 2 { // the second span uses the cached resource view
 		_, span := tp.Tracer("t").Start(context.Background(), "pipectl run -p resource-secret")
 		span.End()
@@ -359,7 +361,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 		if s.Name != "pipectl run -p *****" {
 			t.Errorf("name = %q", s.Name)
 		}
-		if got := attr(s.Resource.Attributes(), semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "-p", Mask}) {
+		if got := attr(s.Resource.Attributes(), semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "-p", mask.Mask}) {
 			t.Errorf("resource args = %q", got)
 		}
 	}
@@ -374,7 +376,7 @@ func TestProcessorConcurrent(t *testing.T) {
 	g := &gate{}
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Masker: NewMasker(testTree()), Args: []string{"run", "-p", "conc-secret"},
+		Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "-p", "conc-secret"},
 	})))
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -406,7 +408,7 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	args := []string{"run", "-p", "linux", "--env", "a1b2", "cep"}
 	p := New(sdktrace.NewSimpleSpanProcessor(exp), Config{
 		Consent:     g,
-		Masker:      NewMasker(testTree()),
+		Masker:      mask.New(testTree()),
 		Args:        args,
 		TrustedKeys: []attribute.Key{"cli.id", semconv.ProcessCommandLineKey},
 		Resource:    own,

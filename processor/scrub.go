@@ -5,22 +5,24 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/anontel/anontel/processor/mask"
 )
 
 // minSecret is the shortest secret scrubbed as a substring; shorter ones
 // would shred every string (they are still masked as whole tokens).
 const minSecret = 3
 
-// scrubber replaces secrets found as substrings by Mask. It is immutable.
+// scrubber replaces secrets found as substrings by mask.Mask. It is immutable.
 type scrubber struct {
-	masker  *Masker
+	masker  *mask.Masker
 	raw     []string // the secrets given
 	secrets []string // what is scrubbed: raw and quoted forms; longest first; len >= minSecret; not allow-listed; not all '*'
 }
 
 // newScrubber keeps the raw secrets worth scrubbing, plus the forms they
 // take when quoted with %q or %+q (pflag quotes values in its errors).
-func newScrubber(m *Masker, raws ...[]string) *scrubber {
+func newScrubber(m *mask.Masker, raws ...[]string) *scrubber {
 	sc := &scrubber{masker: m}
 	for _, list := range raws {
 		sc.raw = append(sc.raw, list...)
@@ -63,7 +65,7 @@ func (sc *scrubber) with(raw []string) *scrubber {
 }
 
 // onlyStars reports whether s is made of '*' only: such a "secret" carries
-// nothing but its length, and scrubbing it would never end (Mask holds it).
+// nothing but its length, and scrubbing it would never end (mask.Mask holds it).
 func onlyStars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '*' {
@@ -88,7 +90,7 @@ func (sc *scrubber) contains(s string) bool {
 // returned untouched, without allocating) when no secret occurs in it, or
 // when s consists only of allow-listed words, which can reveal nothing.
 func (sc *scrubber) scrub(s string) (out string, changed bool) {
-	if sc.empty() || !sc.contains(s) || sc.masker.onlyAllowedWords(s) {
+	if sc.empty() || !sc.contains(s) || onlyAllowedWords(sc.masker, s) {
 		return s, false
 	}
 	// Each round replaces every occurrence (overlapping ones merged) at
@@ -98,7 +100,7 @@ func (sc *scrubber) scrub(s string) (out string, changed bool) {
 	// which keeps the time bounded and still leaks nothing.
 	for round := 0; sc.contains(s); round++ {
 		if round == maxRounds {
-			return Mask, true
+			return mask.Mask, true
 		}
 		s = sc.replace(s)
 	}
@@ -109,7 +111,7 @@ func (sc *scrubber) scrub(s string) (out string, changed bool) {
 const maxRounds = 4
 
 // replace marks all occurrences of all secrets and replaces each maximal
-// marked run by one Mask, so overlapping or nested secrets leave no tail.
+// marked run by one mask.Mask, so overlapping or nested secrets leave no tail.
 func (sc *scrubber) replace(s string) string {
 	covered := make([]bool, len(s))
 	for _, sec := range sc.secrets {
@@ -138,14 +140,14 @@ func (sc *scrubber) replace(s string) string {
 		for i < len(s) && covered[i] {
 			i++
 		}
-		b.WriteString(Mask)
+		b.WriteString(mask.Mask)
 	}
 	return b.String()
 }
 
 // onlyAllowedWords reports whether every whitespace-separated word of s is
 // allow-listed, such as a span name "pipectl run".
-func (m *Masker) onlyAllowedWords(s string) bool {
+func onlyAllowedWords(m *mask.Masker, s string) bool {
 	words := 0
 	for i := 0; i < len(s); {
 		for i < len(s) && isSpace(s[i]) {

@@ -25,6 +25,7 @@ import (
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/exporter"
 	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 const tool = "existing-otel"
@@ -50,11 +51,11 @@ func run(args []string) int {
 		if err != nil {
 			logger.Debug("telemetry off", "err", err)
 		} else {
-			masker := processor.NewMasker(processor.Command{
+			masker := mask.New(mask.Command{
 				Name: tool,
-				Commands: []processor.Command{{
+				Commands: []mask.Command{{
 					Name:  "report",
-					Flags: []processor.Flag{{Name: "token", TakesValue: true}},
+					Flags: []mask.Flag{{Name: "token", TakesValue: true}},
 				}},
 			})
 			guard = processor.New(sdktrace.NewBatchSpanProcessor(exp), processor.Config{

@@ -283,7 +283,7 @@ func TestE2ESpanCarriesEveryField(t *testing.T) {
 func assertNothingPersonal(t *testing.T, u *user, raw ...string) {
 	t.Helper()
 	host, _ := os.Hostname()
-	needles := append([]string{u.home, u.work, filepath.Base(filepath.Dir(u.home))}, raw...)
+	needles := append([]string{u.home, u.work}, raw...)
 	if len(host) >= 4 {
 		needles = append(needles, host)
 	}
@@ -547,7 +547,10 @@ func TestE2ENoTelemetryBuild(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool nm: %v", err)
 	}
-	for _, pkg := range []string{"anontel/exporter.", "otel/sdk/trace.(*TracerProvider)", "anontel/identity.UserID"} {
+	// Not even the OpenTelemetry SDK or API, whose package initialisation
+	// reads OTEL_* variables and may warn on the terminal.
+	for _, pkg := range []string{"anontel/exporter.", "anontel/processor.", "anontel/identity.UserID",
+		"go.opentelemetry.io/otel/sdk/", "go.opentelemetry.io/otel/trace.", "go.opentelemetry.io/auto/sdk.", "google.golang.org/protobuf/"} {
 		if bytes.Contains(out, []byte(pkg)) {
 			t.Errorf("notelemetry binary contains %s", pkg)
 		}

@@ -14,18 +14,18 @@ import (
 	"strings"
 
 	"github.com/anontel/anontel/instrument"
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/processor/mask"
 )
 
 var version = "1.0.0"
 
 // commands is the tool's command tree, for the masker: "greet -name X"
 // is sent as "stdflag greet -name *****".
-var commands = processor.Command{
+var commands = mask.Command{
 	SingleDash: true, // -name, as the flag package parses it
-	Commands: []processor.Command{{
+	Commands: []mask.Command{{
 		Name: "greet",
-		Flags: []processor.Flag{
+		Flags: []mask.Flag{
 			{Name: "name", TakesValue: true},
 			{Name: "loud"},
 		},

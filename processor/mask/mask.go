@@ -1,4 +1,4 @@
-package processor
+package mask
 
 import (
 	"strings"
@@ -58,10 +58,10 @@ type node struct {
 	short    map[byte]*flagSpec
 }
 
-// NewMasker builds a masker for the command tree rooted at root; root.Name
+// New builds a masker for the command tree rooted at root; root.Name
 // is the program name. Cobra's implicit --help/-h and --version flags are
 // known (as boolean flags) at every level unless the tree defines them.
-func NewMasker(root Command) *Masker {
+func New(root Command) *Masker {
 	m := &Masker{allowed: map[string]struct{}{}}
 	for _, w := range []string{Mask, "--", "true", "false", "help", "--help", "h", "-h", "version", "--version"} {
 		m.allowed[w] = struct{}{}
@@ -391,10 +391,10 @@ func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
 	return one(a)
 }
 
-// maskArgv masks a full argument vector as found in process.command_args:
+// MaskArgv masks a full argument vector as found in process.command_args:
 // argv[0] is dropped when it is the program (its name or any path); a path
 // is recorded as a secret since it may name the user.
-func (m *Masker) maskArgv(argv []string) Masked {
+func (m *Masker) MaskArgv(argv []string) Masked {
 	if len(argv) == 0 {
 		return m.Mask(nil)
 	}

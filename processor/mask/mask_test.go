@@ -1,4 +1,4 @@
-package processor
+package mask
 
 import (
 	"slices"
@@ -40,7 +40,7 @@ func testTree() Command {
 }
 
 func TestMaskerMask(t *testing.T) {
-	m := NewMasker(testTree())
+	m := New(testTree())
 	tests := []struct {
 		name    string
 		in      string // split on " "; "" is no arguments
@@ -184,7 +184,7 @@ func sameSet(a, b []string) bool {
 
 func TestMaskerTreeDefinesHelpAndShorthand(t *testing.T) {
 	// A tree that uses -h for something else, and --version taking a value.
-	m := NewMasker(Command{Name: "tool", Flags: []Flag{
+	m := New(Command{Name: "tool", Flags: []Flag{
 		{Name: "host", Shorthand: "h", TakesValue: true},
 		{Name: "version", TakesValue: true, Allowed: []string{"v1"}},
 	}})
@@ -202,7 +202,7 @@ func TestMaskerTreeDefinesHelpAndShorthand(t *testing.T) {
 }
 
 func TestMaskerMaskArgv(t *testing.T) {
-	m := NewMasker(testTree())
+	m := New(testTree())
 	tests := []struct {
 		name       string
 		argv       []string
@@ -219,7 +219,7 @@ func TestMaskerMaskArgv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := m.maskArgv(tt.argv)
+			got := m.MaskArgv(tt.argv)
 			if got.Line != tt.line {
 				t.Errorf("Line = %q, want %q", got.Line, tt.line)
 			}
@@ -231,7 +231,7 @@ func TestMaskerMaskArgv(t *testing.T) {
 }
 
 func TestMaskerAllowed(t *testing.T) {
-	m := NewMasker(testTree())
+	m := New(testTree())
 	for _, w := range []string{"pipectl", "run", "r", "create", "--pipeline", "pipeline", "-p", "parallel", "lint", Mask, "--", "--help", "-h", "--version", "true"} {
 		if !m.Allowed(w) {
 			t.Errorf("Allowed(%q) = false", w)
@@ -245,7 +245,7 @@ func TestMaskerAllowed(t *testing.T) {
 }
 
 func TestMaskerNoCommands(t *testing.T) {
-	m := NewMasker(Command{})
+	m := New(Command{})
 	got := m.Mask([]string{"run", "--x=y", "-p"})
 	if got.Line != "***** ***** *****" || len(got.Path) != 1 {
 		t.Errorf("got %q path %q", got.Line, got.Path)
@@ -253,7 +253,7 @@ func TestMaskerNoCommands(t *testing.T) {
 }
 
 func TestMaskerSingleDash(t *testing.T) {
-	m := NewMasker(Command{
+	m := New(Command{
 		Name:       "stdflag",
 		SingleDash: true,
 		Commands: []Command{{Name: "greet", Flags: []Flag{
