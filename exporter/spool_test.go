@@ -381,3 +381,45 @@ func TestUploadSweepsOldSpoolsOfOtherEndpoints(t *testing.T) {
 		t.Errorf("old endpoint's spool = %v, want the stale file dropped and the fresh one kept", names)
 	}
 }
+
+// Written must not wait behind a spool write that the SDK gave up on (a
+// stalled file system holds the mutex): Shutdown stays bounded.
+func TestWrittenDoesNotWaitForAWrite(t *testing.T) {
+	s, err := NewSpool(testConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock() // a write in progress
+	defer s.mu.Unlock()
+	done := make(chan bool)
+	go func() { done <- s.Written() }()
+	select {
+	case w := <-done:
+		if w {
+			t.Error("Written before anything was written")
+		}
+	case <-time.After(5 * time.Second): // a deadlock bound, not a speed goal
+		t.Fatal("Written waited for the spool's mutex")
+	}
+}
+
+// The sweep of other endpoints' spools removes spool files only: the lock
+// file and the folder stay, so no two processes can hold "the" lock on
+// different files.
+func TestSweepKeepsOtherSpoolsLock(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	old := Config{Tool: "pipectl", Endpoint: "https://old.example"}
+	oldDir, _ := SpoolDir(old)
+	writeTestFile(t, oldDir, "stale", time.Now().Add(-8*24*time.Hour))
+	lockFile := filepath.Join(oldDir, lockName)
+	if err := os.WriteFile(lockFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	Upload(context.Background(), Config{Tool: "pipectl", Endpoint: "https://127.0.0.1:1"})
+	if names := spoolNames(t, oldDir); len(names) != 0 {
+		t.Errorf("stale file kept: %v", names)
+	}
+	if _, err := os.Stat(lockFile); err != nil {
+		t.Errorf("the other spool's lock file was removed: %v", err)
+	}
+}
