@@ -137,7 +137,10 @@ func newTelemetry(cfg Config) *Telemetry {
 	if path, err := userfile.Path(cfg.Tool); err == nil {
 		t.userFile = path
 	}
-	if cfg.Project.Name != "" {
+	// An opt-out in the environment decides before any file is read, so
+	// the project is not even looked for then.
+	optedOut := consent.Decide(consent.Config{Tool: cfg.Tool, LookupEnv: cfg.LookupEnv}).Source == consent.SourceEnv
+	if cfg.Project.Name != "" && !optedOut {
 		wd := cfg.WorkDir
 		if wd == "" {
 			wd, _ = os.Getwd()

@@ -453,3 +453,25 @@ func TestShellCompletionIsNotAUse(t *testing.T) {
 		t.Errorf("completion created %v (not even the notice is owed)", got)
 	}
 }
+
+// DO_NOT_TRACK decides before any file is read: not even the project is
+// looked for (its pyproject.toml would be opened up the tree).
+func TestEnvironmentOptOutLooksForNoProject(t *testing.T) {
+	dir := home(t)
+	os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[tool.tool]\n"), 0o644)
+	for _, tc := range []struct {
+		lookup      func(string) (string, bool)
+		wantProject bool
+	}{
+		{env("DO_NOT_TRACK", "1"), false},
+		{env("TOOL_DISABLE_TELEMETRY", ""), false},
+		{env(), true},
+	} {
+		cfg := testConfig(nil, &bytes.Buffer{}, tc.lookup)
+		cfg.WorkDir = dir
+		cfg.Project = identity.ProjectFile{Name: "pyproject.toml", Table: "tool.tool"}
+		if got := newTelemetry(cfg).project != ""; got != tc.wantProject {
+			t.Errorf("project found = %v, want %v", got, tc.wantProject)
+		}
+	}
+}
