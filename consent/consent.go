@@ -21,7 +21,7 @@ import (
 type Source string
 
 const (
-	SourceEnv     Source = "environment" // DO_NOT_TRACK or <TOOL>_DISABLE_TELEMETRY
+	SourceEnv     Source = "environment" // DO_NOT_TRACK, <TOOL>_DISABLE_TELEMETRY or OTEL_SDK_DISABLED=true
 	SourceProject Source = "project"     // the project's .telemetry file
 	SourceUser    Source = "user"        // telemetry.toml, saved by `telemetry enable|disable`
 	SourceDefault Source = "default"     // implicit consent
@@ -56,14 +56,6 @@ type Config struct {
 	ReadFile func(name string) ([]byte, error)
 }
 
-// EnvPrefix returns the environment variable prefix of a tool: upper case,
-// every character other than an ASCII letter or digit replaced by '_'
-// ("my-tool" -> "MY_TOOL").
-func EnvPrefix(tool string) string { return toolenv.Prefix(tool) }
-
-// DisableEnv returns the tool's own opt-out variable, <TOOL>_DISABLE_TELEMETRY.
-func DisableEnv(tool string) string { return toolenv.Disable(tool) }
-
 // Decide applies the consent rules (see the package documentation) to cfg.
 // It never fails: unreadable or malformed input turns collection off and the
 // decision's Detail says why.
@@ -72,10 +64,8 @@ func Decide(cfg Config) Decision {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
-	for _, name := range []string{"DO_NOT_TRACK", DisableEnv(cfg.Tool)} {
-		if _, ok := lookup(name); ok {
-			return Decision{Enabled: false, Source: SourceEnv, Detail: name + " is set"}
-		}
+	if name, ok := toolenv.OptOut(cfg.Tool, lookup); ok {
+		return Decision{Enabled: false, Source: SourceEnv, Detail: name + " is set"}
 	}
 	read := cfg.ReadFile
 	if read == nil {

@@ -17,22 +17,6 @@ func env(vars map[string]string) func(string) (string, bool) {
 	}
 }
 
-func TestEnvPrefix(t *testing.T) {
-	tests := []struct{ tool, want string }{
-		{"pipectl", "PIPECTL"},
-		{"my-tool", "MY_TOOL"},
-		{"My.Tool 2", "MY_TOOL_2"},
-		{"kedro", "KEDRO"},
-		{"", ""},
-		{"été", "__T__"}, // non-ASCII bytes become '_'
-	}
-	for _, tc := range tests {
-		if got := EnvPrefix(tc.tool); got != tc.want {
-			t.Errorf("EnvPrefix(%q) = %q, want %q", tc.tool, got, tc.want)
-		}
-	}
-}
-
 func TestDecide(t *testing.T) {
 	const on, off = true, false
 	tests := []struct {

@@ -29,11 +29,6 @@ func ExampleDecide() {
 	// false environment DO_NOT_TRACK is set
 }
 
-func ExampleEnvPrefix() {
-	fmt.Println(consent.EnvPrefix("my-tool") + "_DISABLE_TELEMETRY")
-	// Output: MY_TOOL_DISABLE_TELEMETRY
-}
-
 func ExampleGate() {
 	dir, _ := os.MkdirTemp("", "config")
 	defer os.RemoveAll(dir)

@@ -1,184 +1,61 @@
 package exporter
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"net"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/anontel/anontel/internal/toolenv"
+	"github.com/anontel/anontel/internal/otlphttp"
 )
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxFiles       = 100
-	DefaultMaxBytes       = 4 << 20 // 4 MiB of spool in total
-	DefaultMaxAge         = 7 * 24 * time.Hour
-	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
-	DefaultUploadDeadline = 10 * time.Second
-	DefaultAttemptTimeout = 5 * time.Second
-	DefaultRetryMaxTime   = 30 * time.Second
-	DefaultFailureBackoff = 2 * time.Minute
-
-	// maxRetryAfter caps how long a collector's Retry-After may silence the
-	// uploader, so a bad header cannot stop uploads for good.
-	maxRetryAfter = 6 * time.Hour
-
-	// tracesPath is appended to the endpoint, as OTLP/HTTP prescribes for a
-	// base URL.
-	tracesPath = "/v1/traces"
+	defaultAttemptTimeout = 5 * time.Second
+	defaultRetryMaxTime   = 30 * time.Second
 )
 
-// Config configures every exporter of this package. The zero value of each
-// limit means its documented default.
+// Config configures NewDirect. Only Tool and Endpoint are needed; the zero
+// value of every other field means its documented default.
 type Config struct {
-	// Tool names the tool, e.g. "pipectl". It names the spool folder and the
-	// environment variables: <TOOL> is Tool in upper case with every
-	// character other than a letter or a digit replaced by "_".
+	// Tool names the tool, e.g. "pipectl": <TOOL>_TELEMETRY_ENDPOINT, with
+	// <TOOL> in upper case and every character other than a letter or a
+	// digit replaced by "_", overrides Endpoint.
 	Tool string
 
 	// Endpoint is the collector base URL chosen by the tool author, e.g.
 	// "https://telemetry.example.com"; spans are POSTed to
-	// <Endpoint>/v1/traces. <TOOL>_TELEMETRY_ENDPOINT overrides it.
+	// <Endpoint>/v1/traces. OTEL_EXPORTER_OTLP_* never apply (see the
+	// package doc).
 	Endpoint string
 
 	// AllowInsecure allows plain http:// to hosts other than loopback.
 	AllowInsecure bool
 
-	// SpoolDir is the spool folder. "" means a folder per collector,
-	// os.UserCacheDir()/<Tool>/spool/<key of the endpoint>, so that spans
-	// recorded for one collector are never sent to another. A caller that
-	// sets it must likewise use one folder per endpoint.
-	SpoolDir string
-
-	// Logger receives the debug log, including every export error; nil
-	// discards it. Nothing in this package writes to the terminal.
+	// Logger receives every export error; nil discards them. Nothing in
+	// this package writes to the terminal.
 	Logger *slog.Logger
 
-	// MaxFiles, MaxBytes and MaxAge cap the spool: beyond them the oldest
-	// files are deleted first. Defaults: DefaultMaxFiles, DefaultMaxBytes,
-	// DefaultMaxAge.
-	MaxFiles int
-	MaxBytes int64
-	MaxAge   time.Duration
-
-	// MaxSpans caps the spans one Spool keeps in memory; later spans are
-	// dropped. Default DefaultMaxSpans.
-	MaxSpans int
-
-	// UploadDeadline is the wall-clock limit of one Upload (the whole
-	// uploader process). Default DefaultUploadDeadline.
-	UploadDeadline time.Duration
-
-	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
-	// Default DefaultAttemptTimeout.
+	// AttemptTimeout limits one HTTP request. Default 5 s.
 	AttemptTimeout time.Duration
 
-	// RetryMaxTime bounds the retries of one batch in NewDirect, including
-	// waits asked for by Retry-After. Default DefaultRetryMaxTime.
+	// RetryMaxTime bounds the retries of one batch, including waits asked
+	// for by Retry-After. Default 30 s.
 	RetryMaxTime time.Duration
-
-	// FailureBackoff is how long no uploader is started after an upload
-	// failed on the network, a timeout or a 5xx without Retry-After (a
-	// Retry-After, capped at 6h, wins). It keeps an offline machine from
-	// spawning an uploader per command. Default DefaultFailureBackoff;
-	// negative means none.
-	FailureBackoff time.Duration
-
-	// SyncWrites makes spool writes fsync before the rename. Off by default:
-	// it costs milliseconds on real disks, and a file torn by a power cut is
-	// recognised as corrupt and dropped by the uploader.
-	SyncWrites bool
 
 	// LookupEnv reads the environment; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 }
 
-// ErrNoEndpoint is returned when neither Config.Endpoint nor
+// ErrNoEndpoint is returned by NewDirect when neither Config.Endpoint nor
 // <TOOL>_TELEMETRY_ENDPOINT names a collector.
-var ErrNoEndpoint = errors.New("exporter: no collector endpoint configured")
+var ErrNoEndpoint = otlphttp.ErrNoEndpoint
 
-// EndpointEnv returns the name of the variable overriding the endpoint,
-// <TOOL>_TELEMETRY_ENDPOINT.
-func EndpointEnv(tool string) string { return toolenv.Endpoint(tool) }
-
-// UploaderEnv returns the name of the marker variable set for the uploader
-// child, <TOOL>_TELEMETRY_UPLOAD. Its value is always "1", never data.
-func UploaderEnv(tool string) string { return toolenv.Upload(tool) }
-
-// ResolveEndpoint returns the URL spans are POSTed to: <base>/v1/traces,
-// where base is <TOOL>_TELEMETRY_ENDPOINT when set and not empty, otherwise
-// cfg.Endpoint.
-//
-// The standard OTEL_EXPORTER_OTLP_* variables do not apply: they configure
-// a user's OpenTelemetry for their own services, and honouring them would
-// silently send a vendor tool's telemetry into the user's pipeline (or
-// their headers to the vendor). Teams that want the tool's telemetry in
-// their own collector set <TOOL>_TELEMETRY_ENDPOINT.
-//
-// The scheme must be https, or http when the host is loopback (localhost,
-// 127.0.0.0/8, ::1) or cfg.AllowInsecure is set.
-func ResolveEndpoint(cfg Config) (string, error) {
-	if cfg.Tool == "" {
-		return "", errors.New("exporter: Config.Tool is empty")
+func (cfg Config) endpoint() (string, error) {
+	lookup := cfg.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
 	}
-	base := cfg.Endpoint
-	if v, ok := cfg.lookupEnv(EndpointEnv(cfg.Tool)); ok && strings.TrimSpace(v) != "" {
-		base = strings.TrimSpace(v)
-	}
-	if base == "" {
-		return "", ErrNoEndpoint
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		// The url error quotes the input, which may hold credentials.
-		return "", errors.New("exporter: endpoint is not a valid URL")
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("exporter: endpoint scheme %q: want https (or http for loopback)", u.Scheme)
-	case u.Host == "" || u.Hostname() == "":
-		return "", errors.New("exporter: endpoint has no host")
-	case u.Opaque != "" || u.Fragment != "":
-		return "", errors.New("exporter: endpoint must be a plain base URL")
-	case u.Scheme == "http" && !cfg.AllowInsecure && !isLoopback(u.Hostname()):
-		return "", fmt.Errorf("exporter: plain http to non-loopback host %q is not allowed (use https or set AllowInsecure)", u.Hostname())
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + tracesPath
-	u.RawPath = ""
-	return u.String(), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// redact returns endpoint without user info, for the debug log.
-func redact(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "(invalid)"
-	}
-	return u.Redacted()
-}
-
-func (cfg Config) lookupEnv(name string) (string, bool) {
-	if cfg.LookupEnv != nil {
-		return cfg.LookupEnv(name)
-	}
-	return os.LookupEnv(name)
+	return otlphttp.Resolve(cfg.Tool, cfg.Endpoint, cfg.AllowInsecure, lookup)
 }
 
 func (cfg Config) logger() *slog.Logger {
@@ -188,91 +65,9 @@ func (cfg Config) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// SpoolDir returns the spool folder cfg uses for its endpoint, without
-// creating it.
-func SpoolDir(cfg Config) (string, error) { return cfg.spoolDir() }
-
-func (cfg Config) spoolDir() (string, error) {
-	if cfg.SpoolDir != "" {
-		return cfg.SpoolDir, nil
-	}
-	root, err := cfg.spoolRoot()
-	if err != nil {
-		return "", err
-	}
-	endpoint, err := ResolveEndpoint(cfg)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256([]byte(endpoint))
-	return filepath.Join(root, hex.EncodeToString(sum[:8])), nil
-}
-
-// spoolRoot is the folder that holds the default per-endpoint spools.
-func (cfg Config) spoolRoot() (string, error) {
-	if cfg.Tool == "." || cfg.Tool == ".." || strings.ContainsAny(cfg.Tool, `/\`) {
-		return "", fmt.Errorf("exporter: tool name %q cannot name a folder", cfg.Tool)
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("exporter: locating the spool: %w", err)
-	}
-	return filepath.Join(cache, cfg.Tool, "spool"), nil
-}
-
-// spoolDirs returns every spool folder of cfg's tool: the one of its
-// endpoint and, by default, those of the other endpoints used before.
-func (cfg Config) spoolDirs() ([]string, error) {
-	if cfg.SpoolDir != "" {
-		return []string{cfg.SpoolDir}, nil
-	}
-	root, err := cfg.spoolRoot()
-	if err != nil {
-		return nil, err
-	}
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("exporter: reading the spool: %w", err)
-	}
-	var dirs []string
-	for _, e := range entries {
-		if e.IsDir() {
-			dirs = append(dirs, filepath.Join(root, e.Name()))
-		}
-	}
-	return dirs, nil
-}
-
-func orDefault[T int | int64 | time.Duration](v, def T) T {
+func orDefault(v, def time.Duration) time.Duration {
 	if v <= 0 {
 		return def
 	}
 	return v
-}
-
-func (cfg Config) maxFiles() int         { return orDefault(cfg.MaxFiles, DefaultMaxFiles) }
-func (cfg Config) maxBytes() int64       { return orDefault(cfg.MaxBytes, DefaultMaxBytes) }
-func (cfg Config) maxAge() time.Duration { return orDefault(cfg.MaxAge, DefaultMaxAge) }
-func (cfg Config) maxSpans() int         { return orDefault(cfg.MaxSpans, DefaultMaxSpans) }
-func (cfg Config) uploadDeadline() time.Duration {
-	return orDefault(cfg.UploadDeadline, DefaultUploadDeadline)
-}
-func (cfg Config) attemptTimeout() time.Duration {
-	return orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout)
-}
-func (cfg Config) retryMaxTime() time.Duration {
-	return orDefault(cfg.RetryMaxTime, DefaultRetryMaxTime)
-}
-
-func (cfg Config) failureBackoff() time.Duration {
-	switch {
-	case cfg.FailureBackoff < 0:
-		return 0
-	case cfg.FailureBackoff == 0:
-		return DefaultFailureBackoff
-	}
-	return cfg.FailureBackoff
 }

@@ -12,7 +12,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
-	"github.com/anontel/anontel/exporter/internal/otlpwire"
+	"github.com/anontel/anontel/internal/otlphttp"
+	"github.com/anontel/anontel/internal/otlpwire"
 )
 
 // Retry pacing of NewDirect between attempts, before Retry-After.
@@ -31,7 +32,7 @@ const (
 // would push past RetryMaxTime is not made. No redirects; standard proxy
 // variables honoured.
 //
-// It reads no OTEL_EXPORTER_OTLP_* variable (see ResolveEndpoint), and
+// It reads no OTEL_EXPORTER_OTLP_* variable (see the package doc), and
 // cannot be made to: otlptracehttp reads them before its options apply and
 // reports malformed ones through otel's global logger, on stderr.
 //
@@ -39,15 +40,15 @@ const (
 // so nothing reaches otel.Handle (which prints to stderr by default): the
 // caller needs no otel.SetErrorHandler. Shutdown also returns nil.
 func NewDirect(ctx context.Context, cfg Config) (sdktrace.SpanExporter, error) {
-	endpoint, err := ResolveEndpoint(cfg)
+	endpoint, err := cfg.endpoint()
 	if err != nil {
 		return nil, err
 	}
 	c := &directClient{
 		endpoint: endpoint,
-		http:     newHTTPClient(cfg),
-		timeout:  cfg.attemptTimeout(),
-		maxTime:  cfg.retryMaxTime(),
+		http:     otlphttp.NewClient(orDefault(cfg.AttemptTimeout, defaultAttemptTimeout)),
+		timeout:  orDefault(cfg.AttemptTimeout, defaultAttemptTimeout),
+		maxTime:  orDefault(cfg.RetryMaxTime, defaultRetryMaxTime),
 		stop:     make(chan struct{}),
 	}
 	exp, err := otlptrace.New(ctx, c)
@@ -114,16 +115,16 @@ func (c *directClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceS
 	start := time.Now()
 	wait := directFirstWait
 	for {
-		v, err := post(ctx, c.http, c.endpoint, c.timeout, body)
+		v, err := otlphttp.Post(ctx, c.http, c.endpoint, c.timeout, body)
 		switch v {
-		case delivered:
+		case otlphttp.Delivered:
 			return nil
-		case rejected:
+		case otlphttp.Rejected:
 			return err
 		}
-		var se *stopError
-		if errors.As(err, &se) && se.retryAfter > wait {
-			wait = se.retryAfter
+		var ue *otlphttp.UnavailableError
+		if errors.As(err, &ue) && ue.RetryAfter > wait {
+			wait = ue.RetryAfter
 		}
 		if time.Since(start)+wait > c.maxTime {
 			return fmt.Errorf("exporter: giving up after %s: %w", time.Since(start).Round(time.Millisecond), err)

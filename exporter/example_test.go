@@ -2,56 +2,17 @@ package exporter_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/anontel/anontel/exporter"
 )
-
-// A command records its span into the spool at exit; later the uploader
-// (normally the detached child StartUploader starts) sends it.
-func ExampleNewSpool() {
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Println("collector:", r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"))
-	}))
-	defer collector.Close()
-	tmp, _ := os.MkdirTemp("", "spool-example")
-	defer os.RemoveAll(tmp)
-
-	cfg := exporter.Config{
-		Tool:     "pipectl",
-		Endpoint: collector.URL, // http is fine: loopback
-		SpoolDir: filepath.Join(tmp, "spool"),
-	}
-	spool, err := exporter.NewSpool(cfg)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spool))
-	_, span := tp.Tracer("pipectl").Start(context.Background(), "pipectl run")
-	span.End()
-	tp.Shutdown(context.Background())
-	fmt.Println("written:", spool.Written())
-
-	res, err := exporter.Upload(context.Background(), cfg)
-	fmt.Printf("sent %d, dropped %d, kept %d, err %v\n", res.Sent, res.Dropped, res.Kept, err)
-	// Output:
-	// written: true
-	// collector: POST /v1/traces application/x-protobuf gzip
-	// sent 1, dropped 0, kept 0, err <nil>
-}
 
 // With a debug setting, a tool shows what would be sent instead of
 // sending it.

@@ -1,147 +1,16 @@
-//go:build !notelemetry
-
 package instrument
 
-import (
-	"fmt"
-	"io"
-	"path/filepath"
+import "github.com/anontel/anontel/internal/mask"
 
-	"github.com/spf13/cobra"
+// Command describes one command of the tool's command tree, for the
+// masker: its Name and Aliases, its Flags, its sub-Commands and, on the
+// root, SingleDash (the tool parses flags like Go's flag package: -name
+// and --name are the same long flag, and there are no shorthands).
+type Command = mask.Command
 
-	"github.com/anontel/anontel/consent"
-	"github.com/anontel/anontel/exporter"
-)
-
-// TelemetryCommand returns the "telemetry" command with its status,
-// enable and disable subcommands. It finds the Telemetry through the
-// command's context, so it works under ExecuteCobra.
-func TelemetryCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "telemetry",
-		Short: "Show or change what anonymous usage data is collected",
-		Args:  cobra.NoArgs,
-	}
-	cmd.AddCommand(
-		&cobra.Command{
-			Use:   "status",
-			Short: "Explain whether telemetry is on, why, and what it collects",
-			Args:  cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				return fromCommand(c).WriteStatus(c.OutOrStdout())
-			},
-		},
-		&cobra.Command{
-			Use:   "enable",
-			Short: "Allow anonymous usage data for this user",
-			Args:  cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				return fromCommand(c).SetUserChoice(true, c.OutOrStdout())
-			},
-		},
-		&cobra.Command{
-			Use:   "disable",
-			Short: "Stop anonymous usage data for this user and delete what is queued",
-			Args:  cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				return fromCommand(c).SetUserChoice(false, c.OutOrStdout())
-			},
-		},
-	)
-	return cmd
-}
-
-func fromCommand(c *cobra.Command) *Telemetry {
-	if inv, _ := c.Context().Value(invocationKey{}).(*Invocation); inv != nil {
-		return inv.t
-	}
-	return nil
-}
-
-// SetUserChoice saves the user's choice in telemetry.toml; disabling also
-// deletes the spans queued for upload. The choice takes effect at once,
-// for the running command too.
-func (t *Telemetry) SetUserChoice(enabled bool, w io.Writer) error {
-	if t == nil {
-		return fmt.Errorf("telemetry: not started")
-	}
-	if t.userFile == "" {
-		return fmt.Errorf("telemetry: no user configuration folder to save the choice in")
-	}
-	if err := consent.SaveUserChoice(t.userFile, enabled); err != nil {
-		return fmt.Errorf("telemetry: saving the choice: %w", err)
-	}
-	d := t.gate.Refresh()
-	word := "enabled"
-	if !enabled {
-		word = "disabled"
-		n, err := exporter.Clear(t.exporter)
-		if n > 0 {
-			fmt.Fprintf(w, "Deleted %d queued upload(s).\n", n)
-		}
-		if err != nil {
-			return fmt.Errorf("telemetry: deleting queued data: %w", err)
-		}
-	}
-	fmt.Fprintf(w, "Telemetry %s for this user (saved in %s).\n", word, t.userFile)
-	if d.Enabled != enabled {
-		fmt.Fprintf(w, "Note: it stays %s here because %s.\n", onOff(d.Enabled), d.Detail)
-	}
-	return nil
-}
-
-// WriteStatus explains the decision, its source, what is collected, where
-// the files are and how much is queued.
-func (t *Telemetry) WriteStatus(w io.Writer) error {
-	if t == nil {
-		return fmt.Errorf("telemetry: not started")
-	}
-	d := t.gate.Decision()
-	state := onOff(d.Enabled)
-	if d.Implicit() {
-		state += " (by default)"
-	}
-	fmt.Fprintf(w, "Telemetry: %s\nDecided by: %s: %s\n", state, d.Source, d.Detail)
-	endpoint, err := exporter.ResolveEndpoint(t.exporter)
-	if err != nil {
-		endpoint = "none (" + err.Error() + ")"
-	}
-	fmt.Fprintf(w, "Endpoint: %s\n", endpoint)
-	fmt.Fprintf(w, "User settings: %s\n", orNone(t.userFile))
-	if t.project != "" {
-		fmt.Fprintf(w, "Project: %s (consent file %s)\n", t.project, filepath.Join(t.project, ".telemetry"))
-	} else {
-		fmt.Fprintln(w, "Project: none here")
-	}
-	if dir, err := exporter.SpoolDir(t.exporter); err == nil {
-		files, size, _ := exporter.Queued(t.exporter)
-		fmt.Fprintf(w, "Queued for upload: %d invocation(s), %d bytes in %s\n", files, size, dir)
-	}
-	env := consent.EnvPrefix(t.cfg.Tool)
-	fmt.Fprintf(w, `
-Collected, once per command: a random user id, the command with every argument
-value masked, a hash of the project's random id, the versions of %[1]s, anontel
-and Go, the OS and CPU kind, the exit code, whether it runs in CI, the tools
-chosen by "new", and project counts (datasets, nodes, pipelines).
-Never: names, paths, host, environment, or any argument value.
-
-Opt out: '%[1]s telemetry disable', %[2]s_DISABLE_TELEMETRY=1 or DO_NOT_TRACK=1,
-or "consent: false" in the project's .telemetry file.
-See exactly what would be sent: %[2]s_TELEMETRY_DEBUG=1 %[1]s ...
-`, t.cfg.Tool, env)
-	return nil
-}
-
-func onOff(b bool) string {
-	if b {
-		return "on"
-	}
-	return "off"
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
+// Flag describes one flag of a command: its long Name without dashes, its
+// one-letter Shorthand, whether it TakesValue, the values it Allowed to
+// pass unmasked (nil: every value masked), whether its value is a comma
+// List checked element by element, and whether it is Persistent
+// (inherited by sub-commands).
+type Flag = mask.Flag

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/anontel/anontel/identity"
-	"github.com/anontel/anontel/processor/mask"
 )
 
 // Version is the version of the anontel library, sent as
@@ -13,7 +12,8 @@ import (
 const Version = "0.1.0"
 
 // Config says what a tool is and where its telemetry goes. Only Tool and
-// Version are required.
+// Version are required; the zero value of every other field means its
+// documented default.
 type Config struct {
 	// Tool is the tool's name ("pipectl"). It names the span, the
 	// service, the user folder and the environment variables
@@ -28,19 +28,19 @@ type Config struct {
 	// AllowInsecure permits plain http:// to a host other than loopback.
 	AllowInsecure bool
 
-	// Commands is the tool's command tree: its command and flag names are
-	// all that may pass the masker unmasked. Cobra tools fill it with
-	// CobraTree.
-	Commands mask.Command
+	// Root is the tool's command tree: its command and flag names, and the
+	// flag values it allow-lists, are all that may pass the masker
+	// unmasked. Its Name is set to Tool. Cobra tools fill it with
+	// cobracli.Tree.
+	Root Command
 	// Project says how to find the tool's project and its id. The zero
 	// value means the tool has no projects.
 	Project identity.ProjectFile
-	// ProjectStats, if set, counts what a project holds; it is called once,
-	// at the end of an invocation inside a project, with consent on.
-	ProjectStats func(projectRoot string) (Stats, error)
-	// NewTools is the allow-list of values of cli.new.tools; any other
-	// value is sent masked.
-	NewTools []string
+	// ProjectAttributes, if set, describes the project the command runs in
+	// (counts, kinds; never names or paths). It is called once, at the end
+	// of an invocation inside a project, with consent on. ProjectCounts
+	// builds Kedro's documented counts.
+	ProjectAttributes func(projectRoot string) ([]Attr, error)
 
 	// Args are the raw arguments without the program name; nil means
 	// os.Args[1:].
@@ -55,12 +55,4 @@ type Config struct {
 	Logger *slog.Logger
 	// LookupEnv reads the environment; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
-}
-
-// Stats are a project's statistics, sent as cli.project.datasets,
-// cli.project.nodes and cli.project.pipelines.
-type Stats struct {
-	Datasets  int
-	Nodes     int
-	Pipelines int
 }

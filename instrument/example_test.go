@@ -5,26 +5,8 @@ package instrument_test
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
-
 	"github.com/anontel/anontel/instrument"
-	"github.com/anontel/anontel/processor/mask"
 )
-
-// A cobra tool's tree becomes the masker's allow-list: command words, flag
-// names and the values allowed with AllowValues pass; nothing else does.
-func ExampleCobraTree() {
-	root := &cobra.Command{Use: "pipectl"}
-	run := &cobra.Command{Use: "run", Run: func(*cobra.Command, []string) {}}
-	run.Flags().StringP("pipeline", "p", "", "pipeline to run")
-	run.Flags().String("runner", "sequential", "sequential or parallel")
-	instrument.AllowValues(run.Flags(), "runner", "sequential", "parallel")
-	root.AddCommand(run)
-
-	m := mask.New(instrument.CobraTree(root))
-	fmt.Println(m.Mask([]string{"run", "-p", "ds", "--runner", "parallel", "--token=abc"}).Line)
-	// Output: pipectl run -p ***** --runner parallel *****
-}
 
 // With DO_NOT_TRACK set, Start builds nothing and says why.
 func ExampleStart() {

@@ -8,12 +8,14 @@ import (
 	"io"
 	"os"
 
-	"github.com/spf13/cobra"
+	"github.com/anontel/anontel/consent"
 )
 
 // Compiled reports whether telemetry is compiled into this build (false
 // with the notelemetry build tag).
 const Compiled = false
+
+const compiledOut = "Telemetry is compiled out of this build (notelemetry): nothing is collected or sent.\n"
 
 // Telemetry records nothing in this build: telemetry is compiled out.
 type Telemetry struct{ cfg Config }
@@ -26,48 +28,58 @@ func Start(cfg Config) *Telemetry {
 	return &Telemetry{cfg: cfg}
 }
 
+// Args returns the raw arguments the invocation runs with (Config.Args).
+func (t *Telemetry) Args() []string { return t.cfg.Args }
+
+// Decision says that telemetry is compiled out.
+func (t *Telemetry) Decision() consent.Decision {
+	return consent.Decision{Enabled: false, Source: "build", Detail: "telemetry is compiled out of this build"}
+}
+
 // Recording reports false.
 func (t *Telemetry) Recording() bool { return false }
 
 // Shutdown does nothing.
 func (t *Telemetry) Shutdown() {}
 
+// WriteStatus says that telemetry is compiled out.
+func (t *Telemetry) WriteStatus(w io.Writer) error {
+	_, err := fmt.Fprint(w, compiledOut)
+	return err
+}
+
+// SetUserChoice saves nothing and says that telemetry is compiled out.
+func (t *Telemetry) SetUserChoice(_ bool, w io.Writer) error { return t.WriteStatus(w) }
+
 // Invocation does nothing in this build.
-type Invocation struct{ ctx context.Context }
+type Invocation struct {
+	t   *Telemetry
+	ctx context.Context
+}
+
+type invocationKey struct{}
 
 // Begin returns an Invocation that records nothing.
-func (t *Telemetry) Begin(ctx context.Context) *Invocation { return &Invocation{ctx: ctx} }
+func (t *Telemetry) Begin(ctx context.Context) *Invocation {
+	inv := &Invocation{t: t}
+	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
+	return inv
+}
 
-// Context returns the context given to Begin.
+// Context returns the context that carries the invocation.
 func (inv *Invocation) Context() context.Context { return inv.ctx }
 
 // End does nothing.
 func (inv *Invocation) End(int, error) {}
 
-// SetNewProject does nothing.
-func SetNewProject(context.Context, []string, bool) {}
+// SetAttributes does nothing.
+func SetAttributes(context.Context, ...Attr) {}
 
-const compiledOut = "Telemetry is compiled out of this build (notelemetry): nothing is collected or sent.\n"
-
-// TelemetryCommand returns a "telemetry" command that says telemetry is
-// compiled out, so scripts calling it keep working.
-func TelemetryCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "telemetry", Short: "Telemetry is compiled out of this build"}
-	for _, name := range []string{"status", "enable", "disable"} {
-		cmd.AddCommand(&cobra.Command{
-			Use:  name,
-			Args: cobra.NoArgs,
-			RunE: func(c *cobra.Command, _ []string) error {
-				_, err := fmt.Fprint(c.OutOrStdout(), compiledOut)
-				return err
-			},
-		})
+// FromContext returns the Telemetry of the invocation that ctx carries, or
+// nil.
+func FromContext(ctx context.Context) *Telemetry {
+	if inv, _ := ctx.Value(invocationKey{}).(*Invocation); inv != nil {
+		return inv.t
 	}
-	return cmd
-}
-
-// WriteStatus says that telemetry is compiled out.
-func (t *Telemetry) WriteStatus(w io.Writer) error {
-	_, err := fmt.Fprint(w, compiledOut)
-	return err
+	return nil
 }

@@ -20,8 +20,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/anontel/anontel/identity"
+	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/internal/otlpsink"
-	"github.com/anontel/anontel/processor/mask"
 )
 
 // home points the user folders at a fresh temporary folder.
@@ -43,14 +43,14 @@ func env(kv ...string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
-var tree = mask.Command{
-	Commands: []mask.Command{
-		{Name: "run", Flags: []mask.Flag{
+var tree = Command{
+	Commands: []Command{
+		{Name: "run", Flags: []Flag{
 			{Name: "pipeline", Shorthand: "p", TakesValue: true},
 			{Name: "runner", TakesValue: true, Allowed: []string{"sequential", "parallel"}},
 		}},
-		{Name: "new", Flags: []mask.Flag{{Name: "name", TakesValue: true}}},
-		{Name: "telemetry", Commands: []mask.Command{{Name: "status"}}},
+		{Name: "new", Flags: []Flag{{Name: "name", TakesValue: true}}},
+		{Name: "telemetry", Commands: []Command{{Name: "status"}}},
 	},
 }
 
@@ -59,11 +59,10 @@ func testConfig(args []string, stderr *bytes.Buffer, lookup func(string) (string
 		Tool:      "tool",
 		Version:   "1.2.3",
 		Endpoint:  "http://127.0.0.1:9",
-		Commands:  tree,
+		Root:      tree,
 		Args:      args,
 		Stderr:    stderr,
 		LookupEnv: lookup,
-		NewTools:  []string{"lint", "test"},
 	}
 }
 
@@ -103,7 +102,7 @@ func TestConsentOffBuildsNothing(t *testing.T) {
 		var stderr bytes.Buffer
 		tel := Start(testConfig([]string{"run", "-p", "secret"}, &stderr, lookup))
 		inv := tel.Begin(context.Background())
-		SetNewProject(inv.Context(), []string{"lint"}, true)
+		SetAttributes(inv.Context(), NewProjectChoices([]string{"lint"}, nil, true)...)
 		inv.End(1, errors.New("boom secret"))
 		tel.Shutdown()
 		if tel.Recording() {
@@ -156,7 +155,7 @@ func TestNoticeOnlyNamesCommandsTheToolHas(t *testing.T) {
 	home(t)
 	var stderr bytes.Buffer
 	cfg := testConfig(nil, &stderr, env())
-	cfg.Commands = mask.Command{}
+	cfg.Root = Command{}
 	Start(cfg)
 	if strings.Contains(stderr.String(), "telemetry disable") || !strings.Contains(stderr.String(), "TOOL_DISABLE_TELEMETRY=1") {
 		t.Errorf("notice of a tool without a telemetry command: %q", stderr.String())
@@ -211,16 +210,16 @@ func TestInvocationSpan(t *testing.T) {
 				cfg.WorkDir = dir
 			}
 			cfg.Project = identity.ProjectFile{Name: "pyproject.toml", Table: "tool.tool", PackageNameKey: "package_name", IDTable: "tool.tool_telemetry", IDKey: "project_id"}
-			cfg.ProjectStats = func(root string) (Stats, error) {
+			cfg.ProjectAttributes = func(root string) ([]Attr, error) {
 				if root != project {
 					t.Errorf("stats of %s, want %s", root, project)
 				}
-				return Stats{Datasets: 5, Nodes: 7, Pipelines: 2}, nil
+				return ProjectCounts(5, 7, 2), nil
 			}
 			tel := Start(cfg)
 			inv := tel.Begin(context.Background())
 			if tc.newTools != nil {
-				SetNewProject(inv.Context(), tc.newTools, true)
+				SetAttributes(inv.Context(), NewProjectChoices(tc.newTools, []string{"lint", "test"}, true)...)
 			}
 			inv.End(tc.code, tc.err)
 			tel.Shutdown()

@@ -10,7 +10,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 // nopExporter accepts spans and does nothing, so the benchmark measures the

@@ -11,7 +11,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/anontel/anontel/processor"
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 func pipectl() mask.Command {

@@ -10,7 +10,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 // Consent is what the processor asks before passing anything on;

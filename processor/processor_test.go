@@ -17,7 +17,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 // gate is a consent switch that can be flipped while spans flow.

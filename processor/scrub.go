@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 // minSecret is the shortest secret scrubbed as a substring; shorter ones

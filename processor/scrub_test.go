@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/anontel/anontel/processor/mask"
+	"github.com/anontel/anontel/internal/mask"
 )
 
 func TestScrubber(t *testing.T) {

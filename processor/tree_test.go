@@ -1,6 +1,6 @@
 package processor
 
-import "github.com/anontel/anontel/processor/mask"
+import "github.com/anontel/anontel/internal/mask"
 
 // testTree is a small cobra-like tool used by all tests of this package.
 func testTree() mask.Command {

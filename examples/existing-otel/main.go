@@ -24,8 +24,8 @@ import (
 
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/exporter"
+	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/processor"
-	"github.com/anontel/anontel/processor/mask"
 )
 
 const tool = "existing-otel"

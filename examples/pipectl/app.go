@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/anontel/anontel/examples/pipectl/internal/project"
-	"github.com/anontel/anontel/instrument"
+	"github.com/anontel/anontel/instrument/cobracli"
 )
 
 // version is pipectl's version, printed by --version and info.
@@ -79,7 +79,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newPipelineCmd(a),
 		newCatalogCmd(a),
 		newInfoCmd(a),
-		instrument.TelemetryCommand(),
+		cobracli.TelemetryCommand(),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/anontel/anontel/examples/pipectl/internal/project"
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/instrument"
+	"github.com/anontel/anontel/instrument/cobracli"
 )
 
 // defaultEndpoint is where pipectl sends its telemetry unless
@@ -23,7 +24,7 @@ func telemetryConfig(root *cobra.Command, args []string, stderr io.Writer) instr
 		Tool:     "pipectl",
 		Version:  version,
 		Endpoint: defaultEndpoint,
-		Commands: instrument.CobraTree(root),
+		Root:     cobracli.Tree(root),
 		Project: identity.ProjectFile{
 			Name:           "pyproject.toml",
 			Table:          "tool.pipectl",
@@ -31,13 +32,12 @@ func telemetryConfig(root *cobra.Command, args []string, stderr io.Writer) instr
 			IDTable:        "tool.pipectl_telemetry",
 			IDKey:          "project_id",
 		},
-		ProjectStats: func(dir string) (instrument.Stats, error) {
+		ProjectAttributes: func(dir string) ([]instrument.Attr, error) {
 			datasets, nodes, pipelines, err := project.Stats(dir)
-			return instrument.Stats{Datasets: datasets, Nodes: nodes, Pipelines: pipelines}, err
+			return instrument.ProjectCounts(datasets, nodes, pipelines), err
 		},
-		NewTools: project.AllTools,
-		Args:     args,
-		Stderr:   stderr,
+		Args:   args,
+		Stderr: stderr,
 	}
 }
 
@@ -48,7 +48,7 @@ func runWithTelemetry(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(a)
 	allowFlagValues(root)
 	t := instrument.Start(telemetryConfig(root, args, stderr))
-	err := t.ExecuteCobra(root)
+	err := cobracli.Execute(t, root)
 	t.Shutdown()
 	return a.exitCode(err)
 }
@@ -60,11 +60,11 @@ func allowFlagValues(root *cobra.Command) {
 	for _, c := range root.Commands() {
 		switch c.Name() {
 		case "new":
-			instrument.AllowListValues(c.Flags(), "tools", project.AllTools...)
-			instrument.AllowValues(c.Flags(), "example", yesNo...)
-			instrument.AllowValues(c.Flags(), "telemetry", yesNo...)
+			cobracli.AllowListValues(c.Flags(), "tools", project.AllTools...)
+			cobracli.AllowValues(c.Flags(), "example", yesNo...)
+			cobracli.AllowValues(c.Flags(), "telemetry", yesNo...)
 		case "run":
-			instrument.AllowValues(c.Flags(), "runner", "sequential", "parallel")
+			cobracli.AllowValues(c.Flags(), "runner", "sequential", "parallel")
 		}
 	}
 }
@@ -78,6 +78,6 @@ func recordNewProject(ctx context.Context, dir string, telemetry *bool, tools []
 			return err
 		}
 	}
-	instrument.SetNewProject(ctx, tools, example)
+	instrument.SetAttributes(ctx, instrument.NewProjectChoices(tools, project.AllTools, example)...)
 	return nil
 }

@@ -14,18 +14,17 @@ import (
 	"strings"
 
 	"github.com/anontel/anontel/instrument"
-	"github.com/anontel/anontel/processor/mask"
 )
 
 var version = "1.0.0"
 
 // commands is the tool's command tree, for the masker: "greet -name X"
 // is sent as "stdflag greet -name *****".
-var commands = mask.Command{
+var commands = instrument.Command{
 	SingleDash: true, // -name, as the flag package parses it
-	Commands: []mask.Command{{
+	Commands: []instrument.Command{{
 		Name: "greet",
-		Flags: []mask.Flag{
+		Flags: []instrument.Flag{
 			{Name: "name", TakesValue: true},
 			{Name: "loud"},
 		},
@@ -37,7 +36,7 @@ func main() {
 		Tool:     "stdflag",
 		Version:  version,
 		Endpoint: "http://127.0.0.1:4318",
-		Commands: commands,
+		Root:     commands,
 	})
 	inv := t.Begin(context.Background())
 	code, err := run(os.Args[1:], os.Stdout, os.Stderr)

@@ -25,3 +25,23 @@ func Debug(tool string) string { return Prefix(tool) + "_TELEMETRY_DEBUG" }
 
 // Upload marks the detached uploader process, <TOOL>_TELEMETRY_UPLOAD.
 func Upload(tool string) string { return Prefix(tool) + "_TELEMETRY_UPLOAD" }
+
+// SDKDisabled is OpenTelemetry's standard switch, which deployments
+// already set: "true" (any case) turns telemetry off like DO_NOT_TRACK.
+const SDKDisabled = "OTEL_SDK_DISABLED"
+
+// OptOut returns the variable that opts this process out, if one does:
+// DO_NOT_TRACK or <TOOL>_DISABLE_TELEMETRY set to anything (empty, "0" and
+// "false" included: setting it is the choice), or OTEL_SDK_DISABLED set to
+// "true" as the OpenTelemetry specification defines it.
+func OptOut(tool string, lookup func(string) (string, bool)) (name string, ok bool) {
+	for _, name := range []string{"DO_NOT_TRACK", Disable(tool)} {
+		if _, ok := lookup(name); ok {
+			return name, true
+		}
+	}
+	if v, ok := lookup(SDKDisabled); ok && strings.EqualFold(strings.TrimSpace(v), "true") {
+		return SDKDisabled, true
+	}
+	return "", false
+}

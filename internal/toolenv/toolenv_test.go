@@ -26,3 +26,27 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestOptOut(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, ""},
+		{map[string]string{"DO_NOT_TRACK": ""}, "DO_NOT_TRACK"},
+		{map[string]string{"DO_NOT_TRACK": "0"}, "DO_NOT_TRACK"},
+		{map[string]string{"MY_TOOL_DISABLE_TELEMETRY": "false"}, "MY_TOOL_DISABLE_TELEMETRY"},
+		{map[string]string{"OTEL_SDK_DISABLED": "true"}, "OTEL_SDK_DISABLED"},
+		{map[string]string{"OTEL_SDK_DISABLED": " TRUE "}, "OTEL_SDK_DISABLED"},
+		{map[string]string{"OTEL_SDK_DISABLED": "false"}, ""},
+		{map[string]string{"OTEL_SDK_DISABLED": "1"}, ""}, // the specification says "true"
+		{map[string]string{"OTEL_SDK_DISABLED": ""}, ""},
+	}
+	for _, tc := range tests {
+		lookup := func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }
+		name, ok := OptOut("my-tool", lookup)
+		if name != tc.want || ok != (tc.want != "") {
+			t.Errorf("OptOut with %v = %q, %v; want %q", tc.env, name, ok, tc.want)
+		}
+	}
+}

@@ -1,0 +1,199 @@
+//go:build !notelemetry
+
+package instrument
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/anontel/anontel/consent"
+	"github.com/anontel/anontel/identity"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Invocation is the span of one command. A nil *Invocation or one of a
+// Telemetry that records nothing does nothing.
+type Invocation struct {
+	t     *Telemetry
+	ctx   context.Context
+	span  trace.Span
+	mu    sync.Mutex
+	attrs []Attr // from SetAttributes, set at End
+}
+
+type invocationKey struct{}
+
+// Begin starts the span of this invocation. The returned Invocation's
+// Context carries it, so commands can add what only they know
+// (SetAttributes).
+func (t *Telemetry) Begin(ctx context.Context) *Invocation {
+	inv := &Invocation{t: t, ctx: ctx}
+	inv.ctx = context.WithValue(ctx, invocationKey{}, inv)
+	if !t.Recording() {
+		return inv
+	}
+	attrs := []attribute.KeyValue{
+		semconv.ProcessExecutableName(t.cfg.Tool),
+		semconv.ProcessPID(os.Getpid()),
+		semconv.ProcessCommandArgs(t.masked.Args...),
+		semconv.ProcessCommandLine(t.masked.Line),
+		keyCI.Bool(isCI(t.cfg.LookupEnv)),
+		keyConsent.String(consentKind(t.gate.Decision())),
+	}
+	name := strings.Join(t.masked.Path, " ")
+	if name == "" {
+		name = t.cfg.Tool
+	}
+	inv.ctx, inv.span = t.tracer.Start(inv.ctx, name,
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(attrs...))
+	return inv
+}
+
+// Context returns the context that carries the invocation.
+func (inv *Invocation) Context() context.Context { return inv.ctx }
+
+// End ends the span with the command's exit code and error. Status is
+// Error iff code is not 0.
+func (inv *Invocation) End(code int, err error) {
+	if inv == nil || inv.span == nil {
+		return
+	}
+	t := inv.t
+	span := inv.span
+	inv.span = nil
+	if !t.gate.Enabled() {
+		// Consent was withdrawn while the command ran (telemetry
+		// disable): make no id, count nothing; the processor drops the span.
+		span.End()
+		return
+	}
+	span.SetAttributes(t.ids()...)
+	span.SetAttributes(semconv.ProcessExitCode(code))
+	inv.mu.Lock()
+	span.SetAttributes(otelAttrs(inv.attrs)...)
+	inv.mu.Unlock()
+	if t.project != "" && t.cfg.ProjectAttributes != nil {
+		if attrs, perr := t.cfg.ProjectAttributes(t.project); perr == nil {
+			span.SetAttributes(otelAttrs(attrs)...)
+		} else {
+			t.log.Debug("telemetry: no project attributes", "err", perr)
+		}
+	}
+	if code != 0 {
+		span.SetAttributes(semconv.ErrorTypeKey.String(errorType(code, err)))
+		if err != nil {
+			// The type only, as the .NET CLI does: a message can hold
+			// paths, names or values that are no argument of this command
+			// and so that nothing would know to mask.
+			span.AddEvent(semconv.ExceptionEventName,
+				trace.WithAttributes(semconv.ExceptionType(fmt.Sprintf("%T", err))))
+		}
+		span.SetStatus(codes.Error, "")
+	}
+	span.End()
+}
+
+// ids returns the anonymous ids, making them on first use. Either is left
+// out when it cannot be kept.
+func (t *Telemetry) ids() []attribute.KeyValue {
+	var out []attribute.KeyValue
+	if t.userFile != "" {
+		if id, err := identity.UserID(t.userFile); err == nil {
+			out = append(out, semconv.EnduserPseudoID(id))
+		} else {
+			t.log.Debug("telemetry: no user id for this run", "err", err)
+		}
+	}
+	if t.project != "" {
+		if id, err := identity.ProjectID(t.project, t.cfg.Project); err == nil {
+			out = append(out, keyProjectID.String(id))
+		} else {
+			t.log.Debug("telemetry: no project id for this run", "err", err)
+		}
+	}
+	return out
+}
+
+// SetAttributes adds attributes to the span of the invocation that ctx
+// carries (the context a command runs with under Begin or
+// cobracli.Execute). They are set when the invocation ends, and only with
+// consent; they pass the processor like every attribute, so argument
+// values in them are scrubbed. Outside an invocation it does nothing.
+func SetAttributes(ctx context.Context, attrs ...Attr) {
+	inv, _ := ctx.Value(invocationKey{}).(*Invocation)
+	if inv == nil {
+		return
+	}
+	inv.mu.Lock()
+	inv.attrs = append(inv.attrs, attrs...)
+	inv.mu.Unlock()
+}
+
+// FromContext returns the Telemetry of the invocation that ctx carries, or
+// nil. A "telemetry" command uses it to reach WriteStatus and
+// SetUserChoice.
+func FromContext(ctx context.Context) *Telemetry {
+	if inv, _ := ctx.Value(invocationKey{}).(*Invocation); inv != nil {
+		return inv.t
+	}
+	return nil
+}
+
+// otelAttrs converts a tool's attributes.
+func otelAttrs(attrs []Attr) []attribute.KeyValue {
+	out := make([]attribute.KeyValue, 0, len(attrs))
+	for _, a := range attrs {
+		k := attribute.Key(a.key)
+		switch a.kind {
+		case kindString:
+			out = append(out, k.String(a.str))
+		case kindInt:
+			out = append(out, k.Int64(a.num))
+		case kindBool:
+			out = append(out, k.Bool(a.flag))
+		case kindStrings:
+			out = append(out, k.StringSlice(a.strs))
+		}
+	}
+	return out
+}
+
+// errorType is a low-cardinality class of the failure that quotes nothing
+// the user typed: a Go type name, or the exit code.
+func errorType(code int, err error) string {
+	if err == nil {
+		return fmt.Sprint(code)
+	}
+	var typed interface{ Unwrap() error }
+	for errors.As(err, &typed) && typed.Unwrap() != nil && isPlain(err) {
+		err = typed.Unwrap()
+	}
+	if isPlain(err) {
+		return "_OTHER"
+	}
+	return fmt.Sprintf("%T", err)
+}
+
+// isPlain reports errors whose type says nothing (errors.New, fmt.Errorf).
+func isPlain(err error) bool {
+	switch fmt.Sprintf("%T", err) {
+	case "*errors.errorString", "*fmt.wrapError", "*fmt.wrapErrors", "*errors.joinError":
+		return true
+	}
+	return false
+}
+
+func consentKind(d consent.Decision) string {
+	if d.Implicit() {
+		return "implicit"
+	}
+	return "explicit"
+}

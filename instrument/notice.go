@@ -1,0 +1,62 @@
+//go:build !notelemetry
+
+package instrument
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/anontel/anontel/internal/toolenv"
+	"github.com/anontel/anontel/internal/userfile"
+)
+
+// noticeKey remembers in telemetry.toml that the notice was shown.
+const noticeKey = "notice_shown"
+
+// noticeShown reports whether the notice was shown to this user before.
+func (t *Telemetry) noticeShown() bool {
+	if t.userFile == "" {
+		return false
+	}
+	values, err := userfile.Load(t.userFile)
+	if err != nil {
+		return false
+	}
+	_, ok := values[noticeKey]
+	return ok
+}
+
+// showNotice shows the notice if it can be remembered. Where it cannot
+// (no home, read-only folder) nothing is ever sent either, so showing it on
+// every run would be noise with nothing to announce.
+func (t *Telemetry) showNotice() {
+	if t.userFile == "" {
+		return
+	}
+	if err := userfile.Set(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly)); err != nil {
+		t.log.Debug("telemetry: notice not remembered, so not shown", "err", err)
+		return
+	}
+	fmt.Fprint(t.stderr, t.notice())
+}
+
+// notice is the text shown once per user when consent is implicit. It
+// names the telemetry command only if the tool has one.
+func (t *Telemetry) notice() string {
+	tool, env := t.cfg.Tool, toolenv.Prefix(t.cfg.Tool)
+	hasCommand := false
+	for _, c := range t.cfg.Root.Commands {
+		hasCommand = hasCommand || c.Name == "telemetry"
+	}
+	optOut := fmt.Sprintf("set %s_DISABLE_TELEMETRY=1 or DO_NOT_TRACK=1", env)
+	if hasCommand {
+		optOut = fmt.Sprintf("run '%s telemetry disable', or %s", tool, optOut)
+	}
+	text := fmt.Sprintf("%s collects anonymous usage data to improve the tool: the command with every\n"+
+		"argument value masked, versions, OS, and project counts. Nothing was sent this time.\n"+
+		"To opt out: %s.\nSee exactly what is sent: %s_TELEMETRY_DEBUG=1.", tool, optOut, env)
+	if hasCommand {
+		text += fmt.Sprintf(" Details: '%s telemetry status'.", tool)
+	}
+	return text + "\n"
+}

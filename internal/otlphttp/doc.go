@@ -1,0 +1,24 @@
+// Package otlphttp is what the direct exporter and the detached uploader
+// share to reach a collector: the endpoint rule, one bounded POST of an
+// OTLP/HTTP protobuf body and what its answer means, and the HTTP client.
+//
+// # Endpoint
+//
+// The tool author sets the collector's base URL; a user or a team routes
+// the tool's telemetry to their own collector with
+// <TOOL>_TELEMETRY_ENDPOINT. Spans are POSTed to <base>/v1/traces. The
+// standard OTEL_EXPORTER_OTLP_* variables do not apply: they configure a
+// user's OpenTelemetry for their own services, and honouring them would
+// silently send a vendor tool's telemetry into the user's pipeline (or
+// their headers to the vendor). The scheme must be https, or http when the
+// host is loopback (localhost, 127.0.0.0/8, ::1) or the tool allows it.
+//
+// # Answers
+//
+// A 2xx is delivered, except a text/html page (a captive portal). A 4xx
+// other than 408 and 429 is rejected: the collector will never accept the
+// body, so it is dropped. 408, 429, 5xx, redirects, network errors and
+// timeouts mean "try again later", after the collector's Retry-After
+// (capped at 6 h) when it gave one. Errors never quote the endpoint's
+// credentials or any span data.
+package otlphttp

@@ -1,0 +1,69 @@
+package spool
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/anontel/anontel/internal/otlpwire"
+)
+
+// BenchmarkSpoolWrite measures the exit-path cost of a command: one span
+// exported to a Spool and Shutdown, which encodes it and writes the spool
+// file (and trims the spool), with and without fsync, into an empty spool
+// (the usual case: the uploader drains it) and a full one (100 files).
+func BenchmarkSpoolWrite(b *testing.B) {
+	spans := stubSpans("pipectl run")
+	otlpwire.Encode(context.Background(), spans) // the protobuf warm-up NewSpool starts in the background
+	for _, sync := range []bool{false, true} {
+		for _, full := range []bool{false, true} {
+			name := "sync=false"
+			if sync {
+				name = "sync=true"
+			}
+			if full {
+				name += "/spool=full"
+			} else {
+				name += "/spool=empty"
+			}
+			b.Run(name, func(b *testing.B) {
+				dir := filepath.Join(b.TempDir(), "spool")
+				cfg := Config{Tool: "bench", Endpoint: "https://collector.example", SpoolDir: dir, SyncWrites: sync}
+				if full {
+					for i := range DefaultMaxFiles {
+						writeTestFile(b, dir, "old", time.Now().Add(-time.Hour+time.Duration(i)))
+					}
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					s := &Spool{cfg: cfg, dir: dir, log: cfg.logger()}
+					s.ExportSpans(context.Background(), spans)
+					if err := s.Shutdown(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+					if !full {
+						b.StopTimer()
+						files, _ := listSpool(dir, time.Now())
+						for _, f := range files {
+							os.Remove(filepath.Join(dir, f.name))
+						}
+						b.StartTimer()
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkEncode measures encoding one span once protobuf is warm.
+func BenchmarkEncode(b *testing.B) {
+	spans := stubSpans("pipectl run")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := otlpwire.Encode(context.Background(), spans); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package spool
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/anontel/anontel/internal/otlphttp"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxFiles       = 100
+	DefaultMaxBytes       = 4 << 20 // 4 MiB of spool in total
+	DefaultMaxAge         = 7 * 24 * time.Hour
+	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
+	DefaultUploadDeadline = 10 * time.Second
+	DefaultAttemptTimeout = 5 * time.Second
+	DefaultRetryMaxTime   = 30 * time.Second
+	DefaultFailureBackoff = 2 * time.Minute
+)
+
+// Config configures every exporter of this package. The zero value of each
+// limit means its documented default.
+type Config struct {
+	// Tool names the tool, e.g. "pipectl". It names the spool folder and the
+	// environment variables: <TOOL> is Tool in upper case with every
+	// character other than a letter or a digit replaced by "_".
+	Tool string
+
+	// Endpoint is the collector base URL chosen by the tool author, e.g.
+	// "https://telemetry.example.com"; spans are POSTed to
+	// <Endpoint>/v1/traces. <TOOL>_TELEMETRY_ENDPOINT overrides it.
+	Endpoint string
+
+	// AllowInsecure allows plain http:// to hosts other than loopback.
+	AllowInsecure bool
+
+	// SpoolDir is the spool folder. "" means a folder per collector,
+	// os.UserCacheDir()/<Tool>/spool/<key of the endpoint>, so that spans
+	// recorded for one collector are never sent to another. A caller that
+	// sets it must likewise use one folder per endpoint.
+	SpoolDir string
+
+	// Logger receives the debug log, including every export error; nil
+	// discards it. Nothing in this package writes to the terminal.
+	Logger *slog.Logger
+
+	// MaxFiles, MaxBytes and MaxAge cap the spool: beyond them the oldest
+	// files are deleted first. Defaults: DefaultMaxFiles, DefaultMaxBytes,
+	// DefaultMaxAge.
+	MaxFiles int
+	MaxBytes int64
+	MaxAge   time.Duration
+
+	// MaxSpans caps the spans one Spool keeps in memory; later spans are
+	// dropped. Default DefaultMaxSpans.
+	MaxSpans int
+
+	// UploadDeadline is the wall-clock limit of one Upload (the whole
+	// uploader process). Default DefaultUploadDeadline.
+	UploadDeadline time.Duration
+
+	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
+	// Default DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+
+	// RetryMaxTime bounds the retries of one batch in NewDirect, including
+	// waits asked for by Retry-After. Default DefaultRetryMaxTime.
+	RetryMaxTime time.Duration
+
+	// FailureBackoff is how long no uploader is started after an upload
+	// failed on the network, a timeout or a 5xx without Retry-After (a
+	// Retry-After, capped at 6h, wins). It keeps an offline machine from
+	// spawning an uploader per command. Default DefaultFailureBackoff;
+	// negative means none.
+	FailureBackoff time.Duration
+
+	// SyncWrites makes spool writes fsync before the rename. Off by default:
+	// it costs milliseconds on real disks, and a file torn by a power cut is
+	// recognised as corrupt and dropped by the uploader.
+	SyncWrites bool
+
+	// LookupEnv reads the environment; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+}
+
+// endpoint returns the URL spans are POSTed to (see otlphttp.Resolve).
+func (cfg Config) endpoint() (string, error) {
+	return otlphttp.Resolve(cfg.Tool, cfg.Endpoint, cfg.AllowInsecure, cfg.lookupEnv)
+}
+
+func (cfg Config) lookupEnv(name string) (string, bool) {
+	if cfg.LookupEnv != nil {
+		return cfg.LookupEnv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+func (cfg Config) logger() *slog.Logger {
+	if cfg.Logger != nil {
+		return cfg.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Dir returns the spool folder cfg uses for its endpoint, without
+// creating it.
+func Dir(cfg Config) (string, error) { return cfg.spoolDir() }
+
+func (cfg Config) spoolDir() (string, error) {
+	if cfg.SpoolDir != "" {
+		return cfg.SpoolDir, nil
+	}
+	root, err := cfg.spoolRoot()
+	if err != nil {
+		return "", err
+	}
+	endpoint, err := cfg.endpoint()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(endpoint))
+	return filepath.Join(root, hex.EncodeToString(sum[:8])), nil
+}
+
+// spoolRoot is the folder that holds the default per-endpoint spools.
+func (cfg Config) spoolRoot() (string, error) {
+	if cfg.Tool == "." || cfg.Tool == ".." || strings.ContainsAny(cfg.Tool, `/\`) {
+		return "", fmt.Errorf("spool: tool name %q cannot name a folder", cfg.Tool)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("spool: locating the spool: %w", err)
+	}
+	return filepath.Join(cache, cfg.Tool, "spool"), nil
+}
+
+// spoolDirs returns every spool folder of cfg's tool: the one of its
+// endpoint and, by default, those of the other endpoints used before.
+func (cfg Config) spoolDirs() ([]string, error) {
+	if cfg.SpoolDir != "" {
+		return []string{cfg.SpoolDir}, nil
+	}
+	root, err := cfg.spoolRoot()
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: reading the spool: %w", err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(root, e.Name()))
+		}
+	}
+	return dirs, nil
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func (cfg Config) maxFiles() int         { return orDefault(cfg.MaxFiles, DefaultMaxFiles) }
+func (cfg Config) maxBytes() int64       { return orDefault(cfg.MaxBytes, DefaultMaxBytes) }
+func (cfg Config) maxAge() time.Duration { return orDefault(cfg.MaxAge, DefaultMaxAge) }
+func (cfg Config) maxSpans() int         { return orDefault(cfg.MaxSpans, DefaultMaxSpans) }
+func (cfg Config) uploadDeadline() time.Duration {
+	return orDefault(cfg.UploadDeadline, DefaultUploadDeadline)
+}
+func (cfg Config) attemptTimeout() time.Duration {
+	return orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout)
+}
+func (cfg Config) retryMaxTime() time.Duration {
+	return orDefault(cfg.RetryMaxTime, DefaultRetryMaxTime)
+}
+
+func (cfg Config) failureBackoff() time.Duration {
+	switch {
+	case cfg.FailureBackoff < 0:
+		return 0
+	case cfg.FailureBackoff == 0:
+		return DefaultFailureBackoff
+	}
+	return cfg.FailureBackoff
+}

@@ -1,0 +1,393 @@
+//go:build unix
+
+package spool
+
+import (
+	"context"
+
+	"github.com/anontel/anontel/internal/toolenv"
+	"github.com/gofrs/flock"
+
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFaults runs the fake CLI as a real process against each collector
+// fault, then its real detached uploader, and checks what was delivered,
+// what stays spooled, that the uploader exits by its deadline, and that
+// nothing reached the terminal. It logs the command's wall time against
+// the same command without telemetry.
+func TestFaults(t *testing.T) {
+	retryAfter120 := http.Header{"Retry-After": []string{"120"}}
+	cases := []struct {
+		name     string
+		endpoint func(t *testing.T) (string, *collector)
+		deadline time.Duration // Config.UploadDeadline
+		attempt  time.Duration // Config.AttemptTimeout
+
+		sent, dropped, kept int    // the uploader's result
+		errHas              string // in the uploader's error; "" = no error
+		delivered           bool   // the span reached the collector (2xx)
+		received            bool   // the span reached the collector at all
+		spooled             bool   // the span is still in the spool
+		backoff             bool   // a back-off was recorded
+	}{
+		{
+			name:     "collector up",
+			endpoint: func(t *testing.T) (string, *collector) { c := newCollector(t, answerOK); return c.URL(), c },
+			deadline: 5 * time.Second, attempt: 2 * time.Second,
+			sent: 1, delivered: true, received: true,
+		},
+		{
+			name:     "connection refused",
+			endpoint: func(t *testing.T) (string, *collector) { return refusedURL(t), nil },
+			deadline: 5 * time.Second, attempt: 2 * time.Second,
+			kept: 1, errHas: "connection refused", spooled: true, backoff: true,
+		},
+		{
+			name:     "accepts and never answers",
+			endpoint: func(t *testing.T) (string, *collector) { return blackhole(t), nil },
+			// The attempt timeout is longer than the deadline: the
+			// deadline alone must stop the uploader.
+			deadline: 2 * time.Second, attempt: 30 * time.Second,
+			kept: 1, errHas: "deadline", spooled: true, backoff: true,
+		},
+		{
+			name: "503 with Retry-After",
+			endpoint: func(t *testing.T) (string, *collector) {
+				c := newCollector(t, func(int) (int, http.Header, time.Duration) {
+					return http.StatusServiceUnavailable, retryAfter120, 0
+				})
+				return c.URL(), c
+			},
+			deadline: 5 * time.Second, attempt: 2 * time.Second,
+			kept: 1, errHas: "503", received: true, spooled: true, backoff: true,
+		},
+		{
+			name: "400",
+			endpoint: func(t *testing.T) (string, *collector) {
+				c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusBadRequest, nil, 0 })
+				return c.URL(), c
+			},
+			deadline: 5 * time.Second, attempt: 2 * time.Second,
+			dropped: 1, received: true,
+		},
+		{
+			name: "slow answer",
+			endpoint: func(t *testing.T) (string, *collector) {
+				c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 1500 * time.Millisecond })
+				return c.URL(), c
+			},
+			deadline: 5 * time.Second, attempt: 3 * time.Second,
+			sent: 1, delivered: true, received: true,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			endpoint, c := tc.endpoint(t)
+			h := newHost(t, endpoint,
+				envDeadline+"="+tc.deadline.String(),
+				envAttempt+"="+tc.attempt.String())
+			base := h.baseline(3)
+
+			span := "secret-" + strings.ReplaceAll(tc.name, " ", "-")
+			rep, wall := h.run("cli", span)
+			if !rep.Written || rep.StartErr != "" {
+				t.Fatalf("command: written=%v start error %q; log:\n%s", rep.Written, rep.StartErr, rep.Log)
+			}
+			ups := h.waitUploaders(1)
+			up := ups[0]
+			done := h.waitGone(up.Pid, tc.deadline+2*time.Second)
+			t.Logf("host wall %v (without telemetry %v, %+v); telemetry in-process %dµs (spool write %dµs, StartUploader %dµs); uploader ran %dms",
+				wall.Round(time.Microsecond), base.Round(time.Microsecond), (wall - base).Round(time.Microsecond),
+				rep.TelemetryMicros, rep.ShutdownMicros, rep.StartMicros, done.Elapsed)
+
+			checkChildStart(t, up, span)
+			if got := done.UploadResult; got != (UploadResult{Sent: tc.sent, Dropped: tc.dropped, Kept: tc.kept}) {
+				t.Errorf("upload result %+v, want sent %d dropped %d kept %d", got, tc.sent, tc.dropped, tc.kept)
+			}
+			if tc.errHas == "" && done.Err != "" || !strings.Contains(done.Err, tc.errHas) {
+				t.Errorf("upload error %q, want one containing %q", done.Err, tc.errHas)
+			}
+			want := []string{span + "#0"}
+			if c != nil {
+				if got := c.Accepted(); tc.delivered != slices.Equal(got, want) || !tc.delivered && len(got) > 0 {
+					t.Errorf("collector accepted %q, delivered want %v", got, tc.delivered)
+				}
+				if got := c.Received(); tc.received != slices.Contains(got, want[0]) {
+					t.Errorf("collector received %q, want received %v", got, tc.received)
+				}
+			}
+			if got := h.spooled(); tc.spooled != slices.Equal(got, want) || !tc.spooled && len(got) > 0 {
+				t.Errorf("spooled %q, want spooled %v", got, tc.spooled)
+			}
+			if _, ok := readBackoff(h.spool); ok != tc.backoff {
+				t.Errorf("back-off recorded = %v, want %v", ok, tc.backoff)
+			}
+			if !tc.backoff {
+				return
+			}
+			// While backing off, the next command starts no uploader and
+			// its span joins the spool.
+			rep, _ = h.run("cli", span+"-next")
+			if !strings.Contains(rep.Log, "backing off") || strings.Contains(rep.Log, "uploader started") {
+				t.Errorf("second command during back-off; log:\n%s", rep.Log)
+			}
+			if got := h.spooled(); !slices.Equal(got, []string{span + "#0", span + "-next#0"}) {
+				t.Errorf("spooled after second command %q", got)
+			}
+			if n := len(h.uploaders()); n != 1 {
+				t.Errorf("%d uploaders started, want 1", n)
+			}
+		})
+	}
+}
+
+// checkChildStart checks that the uploader child got no payload: no
+// argument and no span name in its environment, only the marker added.
+func checkChildStart(t *testing.T, up uploaderStart, span string) {
+	t.Helper()
+	if len(up.Args) != 1 {
+		t.Errorf("uploader argv %q, want the executable alone", up.Args)
+	}
+	marker := toolenv.Upload(testTool) + "=1"
+	if !slices.Contains(up.Env, marker) {
+		t.Errorf("uploader environment lacks %s", marker)
+	}
+	for _, kv := range append(slices.Clone(up.Args), up.Env...) {
+		if strings.Contains(kv, span) {
+			t.Errorf("uploader argv/env carries span data: %q", kv)
+		}
+	}
+}
+
+// TestOfflineThenOnline records commands while the collector is down,
+// lets it fail mid-stream, then brings it back: every span recorded
+// offline is delivered, none accepted twice.
+func TestOfflineThenOnline(t *testing.T) {
+	c := newCollector(t, answerOK)
+	c.stop()
+	const deadline = 3 * time.Second
+	h := newHost(t, c.URL(),
+		envDeadline+"="+deadline.String(),
+		envAttempt+"=1s",
+		envBackoff+"=-1s", // no back-off: every command starts an uploader
+		envSpans+"=2")
+
+	var want []string
+	run := func(span string) uploaderDone {
+		t.Helper()
+		before := len(h.uploaders())
+		rep, wall := h.run("cli", span)
+		want = append(want, span+"#0", span+"#1")
+		ups := h.waitUploaders(before + 1)
+		done := h.waitGone(ups[len(ups)-1].Pid, deadline+2*time.Second)
+		t.Logf("%s: host wall %v, telemetry in-process %dµs, uploader %+v in %dms (%s)",
+			span, wall.Round(time.Microsecond), rep.TelemetryMicros, done.UploadResult, done.Elapsed, done.Err)
+		return done
+	}
+
+	for i := range 4 {
+		d := run("offline-" + string(rune('a'+i)))
+		if d.Sent != 0 || d.Kept != i+1 {
+			t.Errorf("offline upload %d: %+v, want nothing sent, %d kept", i, d.UploadResult, i+1)
+		}
+	}
+	if got := h.spooled(); len(got) != 8 {
+		t.Fatalf("spooled offline: %q", got)
+	}
+
+	// Back up, but the connection drops after two requests.
+	c.setAnswer(func(n int) (int, http.Header, time.Duration) {
+		if n <= 2 {
+			return http.StatusOK, nil, 0
+		}
+		return 0, nil, 0
+	})
+	c.restart()
+	d := run("flaky")
+	if d.Sent != 2 || d.Kept != 3 || d.Err == "" {
+		t.Errorf("flaky upload: %+v %q, want 2 sent, 3 kept and an error", d.UploadResult, d.Err)
+	}
+
+	c.setAnswer(answerOK)
+	d = run("online")
+	if d.Sent != 4 || d.Kept != 0 || d.Err != "" {
+		t.Errorf("online upload: %+v %q, want 4 sent, none kept", d.UploadResult, d.Err)
+	}
+	got := c.Accepted()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("accepted %q\nwant     %q", got, want)
+	}
+	if left := h.spooled(); len(left) != 0 {
+		t.Errorf("still spooled: %q", left)
+	}
+}
+
+// TestOneUploaderAtATime starts two uploader processes on the same spool:
+// the second returns at once and nothing is sent twice.
+func TestOneUploaderAtATime(t *testing.T) {
+	c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 100 * time.Millisecond })
+	h := newHost(t, c.URL(), envDeadline+"=20s")
+	const files = 10
+	var want []string
+	for i := range files {
+		name := "queued-" + string(rune('a'+i))
+		want = append(want, name)
+		writeTestFile(t, h.spool, name, time.Now())
+	}
+
+	var procs []*osProcess
+	for range 2 {
+		procs = append(procs, startUploaderProcess(t, h))
+	}
+	var results []uploaderDone
+	for _, p := range procs {
+		p.wait(t)
+		results = append(results, h.waitGone(p.pid, 20*time.Second))
+	}
+	var sent, busy int
+	for _, r := range results {
+		sent += r.Sent
+		if r.Err == ErrUploadInProgress.Error() {
+			busy++
+			if r.Sent != 0 {
+				t.Errorf("the refused uploader sent %d files", r.Sent)
+			}
+		}
+	}
+	if busy != 1 || sent != files {
+		t.Errorf("results %+v: want one refused uploader and %d files sent", results, files)
+	}
+	got := c.Received()
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("collector received %q, want each of %q once", got, want)
+	}
+}
+
+// TestNoChildWhenNothingRecorded: a command that records nothing writes
+// nothing and starts no uploader.
+func TestNoChildWhenNothingRecorded(t *testing.T) {
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL())
+	rep, _ := h.run("idle", "")
+	if rep.Written {
+		t.Error("a command without spans wrote a spool file")
+	}
+	if _, err := os.Stat(filepath.Dir(h.spool)); !os.IsNotExist(err) {
+		t.Errorf("spool folder created: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // an uploader would have reported by now
+	if ups := h.uploaders(); len(ups) != 0 {
+		t.Errorf("uploaders started: %+v", ups)
+	}
+	if len(c.Received()) != 0 {
+		t.Error("the collector was contacted")
+	}
+}
+
+// TestDirectProcess runs NewDirect in a real process under a
+// BatchSpanProcessor: Retry-After is honoured, failures are logged, and
+// nothing is printed on stderr (host.run fails the test otherwise).
+func TestDirectProcess(t *testing.T) {
+	cases := []struct {
+		name      string
+		answer    func(n int) (int, http.Header, time.Duration)
+		refused   bool
+		retryMax  time.Duration
+		delivered bool
+		logHas    string
+	}{
+		{
+			name: "503 Retry-After 1 then 200",
+			answer: func(n int) (int, http.Header, time.Duration) {
+				if n == 1 {
+					return http.StatusServiceUnavailable, http.Header{"Retry-After": []string{"1"}}, 0
+				}
+				return http.StatusOK, nil, 0
+			},
+			retryMax: 10 * time.Second, delivered: true,
+		},
+		{
+			name: "Retry-After beyond the retry budget",
+			answer: func(int) (int, http.Header, time.Duration) {
+				return http.StatusTooManyRequests, http.Header{"Retry-After": []string{"60"}}, 0
+			},
+			retryMax: 5 * time.Second, logHas: "giving up",
+		},
+		{
+			name:     "400",
+			answer:   func(int) (int, http.Header, time.Duration) { return http.StatusBadRequest, nil, 0 },
+			retryMax: 5 * time.Second, logHas: "400",
+		},
+		{
+			name: "connection refused", refused: true,
+			retryMax: 2 * time.Second, logHas: "connection refused",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var c *collector
+			endpoint := refusedURL(t)
+			if !tc.refused {
+				c = newCollector(t, tc.answer)
+				endpoint = c.URL()
+			}
+			h := newHost(t, endpoint, envRetryMax+"="+tc.retryMax.String(), envAttempt+"=1s")
+			start := time.Now()
+			rep, _ := h.run("direct", "direct")
+			t.Logf("process ran %v", time.Since(start).Round(time.Millisecond))
+			if rep.StartErr != "" {
+				t.Fatal(rep.StartErr)
+			}
+			if tc.logHas != "" && !strings.Contains(rep.Log, tc.logHas) {
+				t.Errorf("debug log lacks %q:\n%s", tc.logHas, rep.Log)
+			}
+			if c != nil {
+				if got := c.Accepted(); tc.delivered != slices.Equal(got, []string{"direct#0"}) {
+					t.Errorf("accepted %q, want delivered %v", got, tc.delivered)
+				}
+			}
+			if _, err := os.Stat(h.spool); !os.IsNotExist(err) {
+				t.Errorf("the direct exporter touched the spool folder: %v", err)
+			}
+		})
+	}
+}
+
+// A command that finds an uploader at work starts no second one, and what it
+// spooled is still delivered by the one at work.
+func TestNoSecondUploaderWhileOneWorks(t *testing.T) {
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL())
+	if err := os.MkdirAll(h.spool, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Stand in for an uploader holding the lock.
+	lock := flock.New(filepath.Join(h.spool, lockName))
+	if ok, err := lock.TryLock(); !ok || err != nil {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	rep, _ := h.run("cli", "while-one-works")
+	if !rep.Written {
+		t.Fatal("the command wrote no spool file")
+	}
+	time.Sleep(300 * time.Millisecond)
+	if ups := h.uploaders(); len(ups) != 0 {
+		t.Errorf("an uploader was started while one was at work: %+v", ups)
+	}
+	lock.Unlock()
+	// The one at work looks again after letting go: here, a direct Upload.
+	res, err := Upload(context.Background(), Config{Tool: testTool, Endpoint: c.URL(), SpoolDir: h.spool})
+	if err != nil || res.Sent != 1 {
+		t.Errorf("Upload = %+v, %v; want the command's file sent", res, err)
+	}
+}

@@ -1,0 +1,434 @@
+//go:build unix
+
+package spool
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anontel/anontel/internal/otlpwire"
+	"github.com/anontel/anontel/internal/toolenv"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// collector is a loopback OTLP/HTTP server whose behaviour a test sets.
+type collector struct {
+	t    testing.TB
+	addr string
+
+	mu       sync.Mutex
+	srv      *http.Server
+	answer   func(n int) (status int, header http.Header, delay time.Duration)
+	requests int
+	accepted []string // span names of requests answered 2xx
+	received []string // span names of every request
+}
+
+// answerOK answers every request 200.
+func answerOK(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 0 }
+
+func newCollector(t testing.TB, answer func(n int) (int, http.Header, time.Duration)) *collector {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{t: t, addr: ln.Addr().String(), answer: answer}
+	c.serve(ln)
+	t.Cleanup(c.stop)
+	return c
+}
+
+func (c *collector) URL() string { return "http://" + c.addr }
+
+func (c *collector) serve(ln net.Listener) {
+	srv := &http.Server{Handler: http.HandlerFunc(c.handle)}
+	c.mu.Lock()
+	c.srv = srv
+	c.mu.Unlock()
+	go srv.Serve(ln)
+}
+
+// stop closes the listener and every connection: connection refused.
+func (c *collector) stop() {
+	c.mu.Lock()
+	srv := c.srv
+	c.srv = nil
+	c.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+}
+
+// restart listens again on the same address.
+func (c *collector) restart() {
+	c.t.Helper()
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		c.t.Fatalf("listening again on %s: %v", c.addr, err)
+	}
+	c.serve(ln)
+}
+
+func (c *collector) setAnswer(answer func(n int) (int, http.Header, time.Duration)) {
+	c.mu.Lock()
+	c.answer = answer
+	c.mu.Unlock()
+}
+
+func (c *collector) handle(w http.ResponseWriter, r *http.Request) {
+	names, err := decodeRequest(r)
+	c.mu.Lock()
+	c.requests++
+	n := c.requests
+	answer := c.answer
+	c.received = append(c.received, names...)
+	c.mu.Unlock()
+	if err != nil || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
+		c.t.Errorf("collector: bad request %s %s: %v", r.URL.Path, r.Header.Get("Content-Type"), err)
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	status, header, delay := answer(n)
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if status == 0 { // drop the connection without an answer
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	if status/100 == 2 {
+		c.mu.Lock()
+		c.accepted = append(c.accepted, names...)
+		c.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.WriteHeader(status)
+		b, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Write(b)
+		return
+	}
+	w.WriteHeader(status)
+}
+
+func (c *collector) Accepted() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.accepted)
+}
+
+func (c *collector) Received() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.received)
+}
+
+func decodeRequest(r *http.Request) ([]string, error) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		body = zr
+	}
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return nil, err
+	}
+	return spanNames(raw)
+}
+
+func spanNames(raw []byte) ([]string, error) {
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(raw, &req); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, rs := range req.ResourceSpans {
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				names = append(names, s.Name)
+			}
+		}
+	}
+	return names, nil
+}
+
+// blackhole accepts connections and never reads or answers.
+func blackhole(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// refusedURL returns a loopback URL where nothing listens.
+func refusedURL(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// host runs the fake CLI as a real process.
+type host struct {
+	t        testing.TB
+	spool    string
+	pids     string
+	endpoint string
+	env      []string // extra settings
+}
+
+func newHost(t testing.TB, endpoint string, env ...string) *host {
+	dir := t.TempDir()
+	h := &host{t: t, spool: filepath.Join(dir, "cache", "spool"), pids: filepath.Join(dir, "pids"), endpoint: endpoint, env: env}
+	if err := os.Mkdir(h.pids, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// hostileOTelEnv is a user's OpenTelemetry setup that must not touch the
+// tool's telemetry, malformed on purpose: any parse error printed would
+// show on stderr.
+var hostileOTelEnv = []string{
+	"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:1",
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=::not a url",
+	"OTEL_EXPORTER_OTLP_HEADERS=garbage",
+	"OTEL_EXPORTER_OTLP_TIMEOUT=soon",
+	"OTEL_EXPORTER_OTLP_CERTIFICATE=/nonexistent/ca.pem",
+	"OTEL_EXPORTER_OTLP_PROTOCOL=http/json",
+	"OTEL_EXPORTER_OTLP_COMPRESSION=gzip",
+}
+
+func (h *host) environ(mode string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		return strings.HasPrefix(kv, "OTEL_") || strings.HasPrefix(kv, "PIPECTL_TEST_")
+	})
+	env = append(env,
+		envMode+"="+mode,
+		envSpool+"="+h.spool,
+		envPids+"="+h.pids,
+		toolenv.Endpoint(testTool)+"="+h.endpoint,
+	)
+	env = append(env, hostileOTelEnv...)
+	return append(env, h.env...)
+}
+
+// run runs one command and returns its report and wall time, failing the
+// test if it printed anything on stderr.
+func (h *host) run(mode, span string) (cliReport, time.Duration) {
+	h.t.Helper()
+	cmd := exec.Command(os.Args[0], span)
+	cmd.Env = h.environ(mode)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	// Run returns when the pipes close: an uploader that kept them would
+	// show up as a long wall time.
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		h.t.Fatalf("fake CLI: %v; stderr: %s", err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		h.t.Errorf("the command printed on stderr: %q", stderr.String())
+	}
+	var rep cliReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		h.t.Fatalf("fake CLI report %q: %v", stdout.String(), err)
+	}
+	return rep, wall
+}
+
+// uploaders returns the uploader children that have started so far.
+func (h *host) uploaders() []uploaderStart {
+	h.t.Helper()
+	entries, _ := os.ReadDir(h.pids)
+	var out []uploaderStart
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".start") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(h.pids, e.Name()))
+		if err != nil {
+			continue
+		}
+		var s uploaderStart
+		if json.Unmarshal(b, &s) == nil {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Pid < out[j].Pid })
+	return out
+}
+
+// waitUploaders waits until n uploader children have started.
+func (h *host) waitUploaders(n int) []uploaderStart {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ups := h.uploaders()
+		if len(ups) >= n {
+			return ups
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d uploader(s) started, want %d", len(ups), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitGone waits for the uploader pid to exit, failing the test if it
+// outlives bound, and returns what it reported.
+func (h *host) waitGone(pid int, bound time.Duration) uploaderDone {
+	h.t.Helper()
+	deadline := time.Now().Add(bound)
+	for !processGone(pid) {
+		if time.Now().After(deadline) {
+			killProcess(pid)
+			h.t.Fatalf("uploader %d still running after %s", pid, bound)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	var d uploaderDone
+	b, err := os.ReadFile(filepath.Join(h.pids, strconv.Itoa(pid)+".done"))
+	if err != nil {
+		h.t.Fatalf("uploader %d exited without reporting: %v", pid, err)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// spooled returns the span names in the spool, oldest file first.
+func (h *host) spooled() []string {
+	h.t.Helper()
+	files, err := listSpool(h.spool, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		raw, err := os.ReadFile(filepath.Join(h.spool, f.name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		n, err := spanNames(raw)
+		if err != nil {
+			h.t.Fatalf("spool file %s: %v", f.name, err)
+		}
+		names = append(names, n...)
+	}
+	return names
+}
+
+// baseline returns the median wall time of the command without telemetry.
+func (h *host) baseline(runs int) time.Duration {
+	h.t.Helper()
+	var walls []time.Duration
+	for range runs {
+		_, wall := h.run("plain", "")
+		walls = append(walls, wall)
+	}
+	slices.Sort(walls)
+	return walls[len(walls)/2]
+}
+
+// writeTestFile writes a spool file holding one span named name.
+func writeTestFile(t testing.TB, dir, name string, created time.Time) {
+	t.Helper()
+	body, err := otlpwire.Encode(context.Background(), stubSpans(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeSpoolFile(Config{}, dir, body, created); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// osProcess is an uploader process started directly by a test.
+type osProcess struct {
+	pid int
+	cmd *exec.Cmd
+}
+
+func startUploaderProcess(t *testing.T, h *host) *osProcess {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(h.environ(""), toolenv.Upload(testTool)+"=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return &osProcess{pid: cmd.Process.Pid, cmd: cmd}
+}
+
+func (p *osProcess) wait(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Wait(); err != nil {
+		t.Errorf("uploader %d: %v", p.pid, err)
+	}
+}
+
+func newCollectorTB(t testing.TB, answer func(n int) (int, http.Header, time.Duration)) string {
+	return newCollector(t, answer).URL()
+}

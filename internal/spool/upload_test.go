@@ -1,0 +1,164 @@
+package spool
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anontel/anontel/internal/otlphttp"
+)
+
+// loopback starts an httptest collector on 127.0.0.1 answering with
+// answer and recording the span names of each request.
+func loopback(t *testing.T, answer func(w http.ResponseWriter)) (*httptest.Server, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		names, err := decodeRequest(r)
+		if err != nil {
+			t.Errorf("collector: %v", err)
+		}
+		mu.Lock()
+		got = append(got, names...)
+		mu.Unlock()
+		answer(w)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+}
+
+func status(code int, header ...string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.WriteHeader(code)
+	}
+}
+
+func TestUpload(t *testing.T) {
+	tests := []struct {
+		name      string
+		answer    func(w http.ResponseWriter)
+		corrupt   bool // add a corrupt file first
+		want      UploadResult
+		errHas    string
+		left      []string // span names still spooled
+		backoffAt time.Duration
+	}{
+		{name: "200 sends all, oldest first", answer: status(200), want: UploadResult{Sent: 3}},
+		{name: "204", answer: status(204), want: UploadResult{Sent: 3}},
+		{name: "400 drops", answer: status(400), want: UploadResult{Dropped: 3}},
+		{name: "413 drops", answer: status(413), want: UploadResult{Dropped: 3}},
+		{name: "408 keeps", answer: status(408), want: UploadResult{Kept: 3}, errHas: "408", left: []string{"a", "b", "c"}, backoffAt: DefaultFailureBackoff},
+		{name: "429 Retry-After keeps", answer: status(429, "Retry-After", "30"), want: UploadResult{Kept: 3}, errHas: "429", left: []string{"a", "b", "c"}, backoffAt: 30 * time.Second},
+		{name: "500 keeps", answer: status(500), want: UploadResult{Kept: 3}, errHas: "500", left: []string{"a", "b", "c"}, backoffAt: DefaultFailureBackoff},
+		{name: "captive portal keeps", answer: status(200, "Content-Type", "text/html; charset=utf-8"), want: UploadResult{Kept: 3}, errHas: "HTML", left: []string{"a", "b", "c"}, backoffAt: DefaultFailureBackoff},
+		{name: "redirect keeps", answer: status(302, "Location", "http://127.0.0.1:1/"), want: UploadResult{Kept: 3}, errHas: "302", left: []string{"a", "b", "c"}, backoffAt: DefaultFailureBackoff},
+		{name: "corrupt file dropped", answer: status(200), corrupt: true, want: UploadResult{Sent: 3, Dropped: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, got := loopback(t, tc.answer)
+			cfg := testConfig(t)
+			cfg.Endpoint = srv.URL
+			now := time.Now()
+			if tc.corrupt {
+				if err := writeSpoolFile(cfg, cfg.SpoolDir, []byte("not a protobuf request \xff\xff"), now.Add(-time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, name := range []string{"a", "b", "c"} {
+				writeTestFile(t, cfg.SpoolDir, name, now.Add(time.Duration(i-3)*time.Minute))
+			}
+			res, err := Upload(context.Background(), cfg)
+			if res != tc.want {
+				t.Errorf("Upload = %+v, want %+v", res, tc.want)
+			}
+			if tc.errHas == "" && err != nil || err != nil && !strings.Contains(err.Error(), tc.errHas) || tc.errHas != "" && err == nil {
+				t.Errorf("Upload error %v, want one containing %q", err, tc.errHas)
+			}
+			wantGot := []string{"a", "b", "c"}
+			if tc.left != nil {
+				wantGot = []string{"a"} // stopped after the first answer
+			}
+			if g := got(); !slices.Equal(g, wantGot) {
+				t.Errorf("collector got %q, want %q", g, wantGot)
+			}
+			if left := spoolNames(t, cfg.SpoolDir); !slices.Equal(left, tc.left) {
+				t.Errorf("left in the spool %q, want %q", left, tc.left)
+			}
+			until, ok := readBackoff(cfg.SpoolDir)
+			if ok != (tc.backoffAt > 0) {
+				t.Fatalf("back-off recorded = %v, want %v", ok, tc.backoffAt > 0)
+			}
+			if ok && (until.Before(now.Add(tc.backoffAt-2*time.Second)) || until.After(time.Now().Add(tc.backoffAt+time.Second))) {
+				t.Errorf("back-off until %v, want about now+%v", until, tc.backoffAt)
+			}
+		})
+	}
+}
+
+func TestUploadHonoursBackoff(t *testing.T) {
+	srv, got := loopback(t, status(200))
+	cfg := testConfig(t)
+	cfg.Endpoint = srv.URL
+	writeTestFile(t, cfg.SpoolDir, "a", time.Now())
+	u := &uploader{cfg: cfg, dir: cfg.SpoolDir, log: cfg.logger()}
+	u.backOff(&otlphttp.UnavailableError{Msg: "test", RetryAfter: time.Minute})
+
+	res, err := Upload(context.Background(), cfg)
+	if err == nil || res != (UploadResult{Kept: 1}) || len(got()) != 0 {
+		t.Errorf("Upload during back-off = %+v, %v; collector got %q", res, err, got())
+	}
+	// StartUploader starts nothing either.
+	var log strings.Builder
+	cfg.Logger = debugLogger(&log)
+	if err := StartUploader(cfg); err != nil || !strings.Contains(log.String(), "backing off") {
+		t.Errorf("StartUploader during back-off: %v; log %s", err, log.String())
+	}
+	// A success clears it.
+	clearBackoff(cfg.SpoolDir)
+	if res, err := Upload(context.Background(), cfg); err != nil || res.Sent != 1 {
+		t.Fatalf("Upload = %+v, %v", res, err)
+	}
+	if _, ok := readBackoff(cfg.SpoolDir); ok {
+		t.Error("back-off still recorded after a success")
+	}
+}
+
+func TestUploadNoSpool(t *testing.T) {
+	cfg := testConfig(t)
+	res, err := Upload(context.Background(), cfg)
+	if err != nil || res != (UploadResult{}) {
+		t.Errorf("Upload without a spool = %+v, %v", res, err)
+	}
+	if _, err := os.Stat(filepath.Dir(cfg.SpoolDir)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Upload created the spool folder: %v", err)
+	}
+}
+
+func TestUploadLockedReturnsAtOnce(t *testing.T) {
+	srv, got := loopback(t, status(200))
+	cfg := testConfig(t)
+	cfg.Endpoint = srv.URL
+	writeTestFile(t, cfg.SpoolDir, "a", time.Now())
+	lockFile := filepath.Join(cfg.SpoolDir, lockName)
+	// A lock held through another open file description, as another
+	// process would.
+	other := newTestLock(t, lockFile)
+	defer other.Unlock()
+	res, err := Upload(context.Background(), cfg)
+	if !errors.Is(err, ErrUploadInProgress) || res != (UploadResult{}) || len(got()) != 0 {
+		t.Errorf("Upload while locked = %+v, %v; collector got %q", res, err, got())
+	}
+}
