@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
-	"github.com/anontel/anontel/processor"
 	"github.com/anontel/anontel/internal/mask"
+	"github.com/anontel/anontel/processor"
 )
 
 func pipectl() mask.Command {
