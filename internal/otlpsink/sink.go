@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -34,16 +35,28 @@ type Event struct {
 	Attributes map[string]any
 }
 
-// Sink is a running receiver.
+// Answer is how the sink answers one request.
+type Answer struct {
+	Status int           // HTTP status; 0 drops the connection without an answer
+	Header http.Header   // extra response headers, such as Retry-After
+	Delay  time.Duration // wait before answering
+}
+
+// Sink is a running receiver. By default it answers every valid request
+// 200 with an empty ExportTraceServiceResponse.
 type Sink struct {
 	URL string // base URL, e.g. http://127.0.0.1:43121
 
-	srv         *http.Server
-	ln          net.Listener
+	addr        string
 	connections atomic.Int64
 	mu          sync.Mutex
-	spans       []Span
-	bodies      [][]byte
+	srv         *http.Server
+	answer      func(n int) Answer
+	requests    int
+	spans       []Span   // of requests answered 2xx
+	bodies      [][]byte // of requests answered 2xx
+	received    []string // span names of every valid request
+	bad         []string // why invalid requests were refused
 }
 
 // Start listens on 127.0.0.1 at a free port, or at addr when it is not "".
@@ -55,10 +68,15 @@ func Start(addr string) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otlpsink: listen: %w", err)
 	}
-	s := &Sink{URL: "http://" + ln.Addr().String(), ln: ln}
+	s := &Sink{URL: "http://" + ln.Addr().String(), addr: ln.Addr().String()}
+	s.serve(ln)
+	return s, nil
+}
+
+func (s *Sink) serve(ln net.Listener) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/traces", s.traces)
-	s.srv = &http.Server{
+	mux.HandleFunc("/", s.traces)
+	srv := &http.Server{
 		Handler: mux,
 		ConnState: func(_ net.Conn, state http.ConnState) {
 			if state == http.StateNew {
@@ -66,12 +84,68 @@ func Start(addr string) (*Sink, error) {
 			}
 		},
 	}
-	go s.srv.Serve(ln)
-	return s, nil
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go srv.Serve(ln)
 }
 
-// Close stops the receiver.
-func (s *Sink) Close() error { return s.srv.Close() }
+// Close stops the receiver: its address then refuses connections.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Close()
+}
+
+// Restart listens again on the same address after Close.
+func (s *Sink) Restart() error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("otlpsink: listening again on %s: %w", s.addr, err)
+	}
+	s.serve(ln)
+	return nil
+}
+
+// SetAnswer makes the sink answer request n (counting from 1) with
+// answer(n); nil restores the default 200.
+func (s *Sink) SetAnswer(answer func(n int) Answer) {
+	s.mu.Lock()
+	s.answer = answer
+	s.mu.Unlock()
+}
+
+// Accepted returns the span names of the requests answered 2xx.
+func (s *Sink) Accepted() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	names := make([]string, len(s.spans))
+	for i, sp := range s.spans {
+		names[i] = sp.Name
+	}
+	return names
+}
+
+// Received returns the span names of every valid request, whatever the
+// answer.
+func (s *Sink) Received() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.received...)
+}
+
+// Bad returns why requests that were not OTLP/HTTP protobuf trace requests
+// to /v1/traces were refused.
+func (s *Sink) Bad() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bad...)
+}
 
 // Connections returns how many connections were accepted.
 func (s *Sink) Connections() int64 { return s.connections.Load() }
@@ -91,32 +165,85 @@ func (s *Sink) Bodies() [][]byte {
 }
 
 func (s *Sink) traces(w http.ResponseWriter, r *http.Request) {
+	req, raw, err := decode(r)
+	s.mu.Lock()
+	s.requests++
+	n, answer := s.requests, s.answer
+	if err != nil {
+		s.bad = append(s.bad, err.Error())
+	} else {
+		for _, sp := range Flatten(req) {
+			s.received = append(s.received, sp.Name)
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	a := Answer{Status: http.StatusOK}
+	if answer != nil {
+		a = answer(n)
+	}
+	if a.Delay > 0 {
+		select {
+		case <-time.After(a.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if a.Status == 0 {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+			}
+		}
+		return
+	}
+	for k, v := range a.Header {
+		w.Header()[k] = v
+	}
+	if a.Status/100 != 2 {
+		w.WriteHeader(a.Status)
+		return
+	}
+	s.mu.Lock()
+	s.bodies = append(s.bodies, raw)
+	s.spans = append(s.spans, Flatten(req)...)
+	s.mu.Unlock()
+	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}
+	w.WriteHeader(a.Status)
+	w.Write(out)
+}
+
+// decode reads an OTLP/HTTP protobuf trace request, gzipped or not.
+func decode(r *http.Request) (*coltracepb.ExportTraceServiceRequest, []byte, error) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
+		return nil, nil, fmt.Errorf("%s %s: not the traces endpoint", r.Method, r.URL.Path)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-protobuf" {
+		return nil, nil, fmt.Errorf("content type %q", ct)
+	}
 	var body io.Reader = r.Body
 	if r.Header.Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(r.Body)
 		if err != nil {
-			http.Error(w, "bad gzip", http.StatusBadRequest)
-			return
+			return nil, nil, fmt.Errorf("bad gzip: %w", err)
 		}
 		body = zr
 	}
 	raw, err := io.ReadAll(io.LimitReader(body, 8<<20))
 	if err != nil {
-		http.Error(w, "read", http.StatusBadRequest)
-		return
+		return nil, nil, fmt.Errorf("reading: %w", err)
 	}
 	var req coltracepb.ExportTraceServiceRequest
 	if err := proto.Unmarshal(raw, &req); err != nil {
-		http.Error(w, "not an OTLP trace request", http.StatusBadRequest)
-		return
+		return nil, nil, fmt.Errorf("not an OTLP trace request: %w", err)
 	}
-	s.mu.Lock()
-	s.bodies = append(s.bodies, raw)
-	s.spans = append(s.spans, Flatten(&req)...)
-	s.mu.Unlock()
-	out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Write(out)
+	return &req, raw, nil
 }
 
 // Flatten lists the spans of a request.

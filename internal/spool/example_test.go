@@ -3,22 +3,23 @@ package spool_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/anontel/anontel/internal/otlpsink"
 	"github.com/anontel/anontel/internal/spool"
 )
 
 // A command records its span into the spool at exit; later the uploader
 // (normally the detached child StartUploader starts) sends it.
 func ExampleNew() {
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Println("collector:", r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.Header.Get("Content-Encoding"))
-	}))
+	collector, err := otlpsink.Start("")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	defer collector.Close()
 	tmp, _ := os.MkdirTemp("", "spool-example")
 	defer os.RemoveAll(tmp)
@@ -41,8 +42,9 @@ func ExampleNew() {
 
 	res, err := spool.Upload(context.Background(), cfg)
 	fmt.Printf("sent %d, dropped %d, kept %d, err %v\n", res.Sent, res.Dropped, res.Kept, err)
+	fmt.Println("collector got:", collector.Accepted())
 	// Output:
 	// written: true
-	// collector: POST /v1/traces application/x-protobuf gzip
 	// sent 1, dropped 0, kept 0, err <nil>
+	// collector got: [pipectl run]
 }

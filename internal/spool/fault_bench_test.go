@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/anontel/anontel/internal/otlpsink"
 )
 
 // BenchmarkCommand runs the fake CLI as a real process, per collector
@@ -23,19 +25,19 @@ func BenchmarkCommand(b *testing.B) {
 		mode     string
 	}{
 		{"no telemetry", func(b *testing.B) string { return "http://127.0.0.1:1" }, "plain"},
-		{"collector up", func(b *testing.B) string { return newCollectorTB(b, answerOK) }, "cli"},
+		{"collector up", func(b *testing.B) string { return newCollector(b, answerOK).URL }, "cli"},
 		{"connection refused", func(b *testing.B) string { return refusedURL(b) }, "cli"},
 		{"accepts and never answers", func(b *testing.B) string { return blackhole(b) }, "cli"},
 		{"503 Retry-After", func(b *testing.B) string {
-			return newCollectorTB(b, func(int) (int, http.Header, time.Duration) {
-				return 503, http.Header{"Retry-After": []string{"120"}}, 0
-			})
+			return newCollector(b, func(int) otlpsink.Answer {
+				return otlpsink.Answer{Status: 503, Header: http.Header{"Retry-After": []string{"120"}}}
+			}).URL
 		}, "cli"},
 		{"400", func(b *testing.B) string {
-			return newCollectorTB(b, func(int) (int, http.Header, time.Duration) { return 400, nil, 0 })
+			return newCollector(b, func(int) otlpsink.Answer { return otlpsink.Answer{Status: 400} }).URL
 		}, "cli"},
 		{"slow answer", func(b *testing.B) string {
-			return newCollectorTB(b, func(int) (int, http.Header, time.Duration) { return 200, nil, 500 * time.Millisecond })
+			return newCollector(b, func(int) otlpsink.Answer { return otlpsink.Answer{Status: 200, Delay: 500 * time.Millisecond} }).URL
 		}, "cli"},
 	}
 	for _, tc := range cases {

@@ -5,6 +5,7 @@ package spool
 import (
 	"context"
 
+	"github.com/anontel/anontel/internal/otlpsink"
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/gofrs/flock"
 
@@ -26,7 +27,7 @@ func TestFaults(t *testing.T) {
 	retryAfter120 := http.Header{"Retry-After": []string{"120"}}
 	cases := []struct {
 		name     string
-		endpoint func(t *testing.T) (string, *collector)
+		endpoint func(t *testing.T) (string, *otlpsink.Sink)
 		deadline time.Duration // Config.UploadDeadline
 		attempt  time.Duration // Config.AttemptTimeout
 
@@ -39,19 +40,19 @@ func TestFaults(t *testing.T) {
 	}{
 		{
 			name:     "collector up",
-			endpoint: func(t *testing.T) (string, *collector) { c := newCollector(t, answerOK); return c.URL(), c },
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) { c := newCollector(t, answerOK); return c.URL, c },
 			deadline: 5 * time.Second, attempt: 2 * time.Second,
 			sent: 1, delivered: true, received: true,
 		},
 		{
 			name:     "connection refused",
-			endpoint: func(t *testing.T) (string, *collector) { return refusedURL(t), nil },
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) { return refusedURL(t), nil },
 			deadline: 5 * time.Second, attempt: 2 * time.Second,
 			kept: 1, errHas: "connection refused", spooled: true, backoff: true,
 		},
 		{
 			name:     "accepts and never answers",
-			endpoint: func(t *testing.T) (string, *collector) { return blackhole(t), nil },
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) { return blackhole(t), nil },
 			// The attempt timeout is longer than the deadline: the
 			// deadline alone must stop the uploader.
 			deadline: 2 * time.Second, attempt: 30 * time.Second,
@@ -59,29 +60,31 @@ func TestFaults(t *testing.T) {
 		},
 		{
 			name: "503 with Retry-After",
-			endpoint: func(t *testing.T) (string, *collector) {
-				c := newCollector(t, func(int) (int, http.Header, time.Duration) {
-					return http.StatusServiceUnavailable, retryAfter120, 0
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) {
+				c := newCollector(t, func(int) otlpsink.Answer {
+					return otlpsink.Answer{Status: http.StatusServiceUnavailable, Header: retryAfter120}
 				})
-				return c.URL(), c
+				return c.URL, c
 			},
 			deadline: 5 * time.Second, attempt: 2 * time.Second,
 			kept: 1, errHas: "503", received: true, spooled: true, backoff: true,
 		},
 		{
 			name: "400",
-			endpoint: func(t *testing.T) (string, *collector) {
-				c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusBadRequest, nil, 0 })
-				return c.URL(), c
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) {
+				c := newCollector(t, func(int) otlpsink.Answer { return otlpsink.Answer{Status: http.StatusBadRequest} })
+				return c.URL, c
 			},
 			deadline: 5 * time.Second, attempt: 2 * time.Second,
 			dropped: 1, received: true,
 		},
 		{
 			name: "slow answer",
-			endpoint: func(t *testing.T) (string, *collector) {
-				c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 1500 * time.Millisecond })
-				return c.URL(), c
+			endpoint: func(t *testing.T) (string, *otlpsink.Sink) {
+				c := newCollector(t, func(int) otlpsink.Answer {
+					return otlpsink.Answer{Status: http.StatusOK, Delay: 1500 * time.Millisecond}
+				})
+				return c.URL, c
 			},
 			deadline: 5 * time.Second, attempt: 3 * time.Second,
 			sent: 1, delivered: true, received: true,
@@ -171,9 +174,9 @@ func checkChildStart(t *testing.T, up uploaderStart, span string) {
 // offline is delivered, none accepted twice.
 func TestOfflineThenOnline(t *testing.T) {
 	c := newCollector(t, answerOK)
-	c.stop()
+	c.Close()
 	const deadline = 3 * time.Second
-	h := newHost(t, c.URL(),
+	h := newHost(t, c.URL,
 		envDeadline+"="+deadline.String(),
 		envAttempt+"=1s",
 		envBackoff+"=-1s", // no back-off: every command starts an uploader
@@ -203,19 +206,21 @@ func TestOfflineThenOnline(t *testing.T) {
 	}
 
 	// Back up, but the connection drops after two requests.
-	c.setAnswer(func(n int) (int, http.Header, time.Duration) {
+	c.SetAnswer(func(n int) otlpsink.Answer {
 		if n <= 2 {
-			return http.StatusOK, nil, 0
+			return otlpsink.Answer{Status: http.StatusOK}
 		}
-		return 0, nil, 0
+		return otlpsink.Answer{Status: 0}
 	})
-	c.restart()
+	if err := c.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	d := run("flaky")
 	if d.Sent != 2 || d.Kept != 3 || d.Err == "" {
 		t.Errorf("flaky upload: %+v %q, want 2 sent, 3 kept and an error", d.UploadResult, d.Err)
 	}
 
-	c.setAnswer(answerOK)
+	c.SetAnswer(answerOK)
 	d = run("online")
 	if d.Sent != 4 || d.Kept != 0 || d.Err != "" {
 		t.Errorf("online upload: %+v %q, want 4 sent, none kept", d.UploadResult, d.Err)
@@ -234,8 +239,10 @@ func TestOfflineThenOnline(t *testing.T) {
 // TestOneUploaderAtATime starts two uploader processes on the same spool:
 // the second returns at once and nothing is sent twice.
 func TestOneUploaderAtATime(t *testing.T) {
-	c := newCollector(t, func(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 100 * time.Millisecond })
-	h := newHost(t, c.URL(), envDeadline+"=20s")
+	c := newCollector(t, func(int) otlpsink.Answer {
+		return otlpsink.Answer{Status: http.StatusOK, Delay: 100 * time.Millisecond}
+	})
+	h := newHost(t, c.URL, envDeadline+"=20s")
 	const files = 10
 	var want []string
 	for i := range files {
@@ -277,7 +284,7 @@ func TestOneUploaderAtATime(t *testing.T) {
 // nothing and starts no uploader.
 func TestNoChildWhenNothingRecorded(t *testing.T) {
 	c := newCollector(t, answerOK)
-	h := newHost(t, c.URL())
+	h := newHost(t, c.URL)
 	rep, _ := h.run("idle", "")
 	if rep.Written {
 		t.Error("a command without spans wrote a spool file")
@@ -300,7 +307,7 @@ func TestNoChildWhenNothingRecorded(t *testing.T) {
 func TestDirectProcess(t *testing.T) {
 	cases := []struct {
 		name      string
-		answer    func(n int) (int, http.Header, time.Duration)
+		answer    func(n int) otlpsink.Answer
 		refused   bool
 		retryMax  time.Duration
 		delivered bool
@@ -308,24 +315,24 @@ func TestDirectProcess(t *testing.T) {
 	}{
 		{
 			name: "503 Retry-After 1 then 200",
-			answer: func(n int) (int, http.Header, time.Duration) {
+			answer: func(n int) otlpsink.Answer {
 				if n == 1 {
-					return http.StatusServiceUnavailable, http.Header{"Retry-After": []string{"1"}}, 0
+					return otlpsink.Answer{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": []string{"1"}}}
 				}
-				return http.StatusOK, nil, 0
+				return otlpsink.Answer{Status: http.StatusOK}
 			},
 			retryMax: 10 * time.Second, delivered: true,
 		},
 		{
 			name: "Retry-After beyond the retry budget",
-			answer: func(int) (int, http.Header, time.Duration) {
-				return http.StatusTooManyRequests, http.Header{"Retry-After": []string{"60"}}, 0
+			answer: func(int) otlpsink.Answer {
+				return otlpsink.Answer{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": []string{"60"}}}
 			},
 			retryMax: 5 * time.Second, logHas: "giving up",
 		},
 		{
 			name:     "400",
-			answer:   func(int) (int, http.Header, time.Duration) { return http.StatusBadRequest, nil, 0 },
+			answer:   func(int) otlpsink.Answer { return otlpsink.Answer{Status: http.StatusBadRequest} },
 			retryMax: 5 * time.Second, logHas: "400",
 		},
 		{
@@ -335,11 +342,11 @@ func TestDirectProcess(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var c *collector
+			var c *otlpsink.Sink
 			endpoint := refusedURL(t)
 			if !tc.refused {
 				c = newCollector(t, tc.answer)
-				endpoint = c.URL()
+				endpoint = c.URL
 			}
 			h := newHost(t, endpoint, envRetryMax+"="+tc.retryMax.String(), envAttempt+"=1s")
 			start := time.Now()
@@ -367,7 +374,7 @@ func TestDirectProcess(t *testing.T) {
 // spooled is still delivered by the one at work.
 func TestNoSecondUploaderWhileOneWorks(t *testing.T) {
 	c := newCollector(t, answerOK)
-	h := newHost(t, c.URL())
+	h := newHost(t, c.URL)
 	if err := os.MkdirAll(h.spool, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +393,7 @@ func TestNoSecondUploaderWhileOneWorks(t *testing.T) {
 	}
 	lock.Unlock()
 	// The one at work looks again after letting go: here, a direct Upload.
-	res, err := Upload(context.Background(), Config{Tool: testTool, Endpoint: c.URL(), SpoolDir: h.spool})
+	res, err := Upload(context.Background(), Config{Tool: testTool, Endpoint: c.URL, SpoolDir: h.spool})
 	if err != nil || res.Sent != 1 {
 		t.Errorf("Upload = %+v, %v; want the command's file sent", res, err)
 	}

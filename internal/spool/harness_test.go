@@ -4,13 +4,8 @@ package spool
 
 import (
 	"bytes"
-	"compress/gzip"
-	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,212 +13,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/anontel/anontel/internal/otlpwire"
 	"github.com/anontel/anontel/internal/toolenv"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 )
-
-// collector is a loopback OTLP/HTTP server whose behaviour a test sets.
-type collector struct {
-	t    testing.TB
-	addr string
-
-	mu       sync.Mutex
-	srv      *http.Server
-	answer   func(n int) (status int, header http.Header, delay time.Duration)
-	requests int
-	accepted []string // span names of requests answered 2xx
-	received []string // span names of every request
-}
-
-// answerOK answers every request 200.
-func answerOK(int) (int, http.Header, time.Duration) { return http.StatusOK, nil, 0 }
-
-func newCollector(t testing.TB, answer func(n int) (int, http.Header, time.Duration)) *collector {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &collector{t: t, addr: ln.Addr().String(), answer: answer}
-	c.serve(ln)
-	t.Cleanup(c.stop)
-	return c
-}
-
-func (c *collector) URL() string { return "http://" + c.addr }
-
-func (c *collector) serve(ln net.Listener) {
-	srv := &http.Server{Handler: http.HandlerFunc(c.handle)}
-	c.mu.Lock()
-	c.srv = srv
-	c.mu.Unlock()
-	go srv.Serve(ln)
-}
-
-// stop closes the listener and every connection: connection refused.
-func (c *collector) stop() {
-	c.mu.Lock()
-	srv := c.srv
-	c.srv = nil
-	c.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
-
-// restart listens again on the same address.
-func (c *collector) restart() {
-	c.t.Helper()
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		c.t.Fatalf("listening again on %s: %v", c.addr, err)
-	}
-	c.serve(ln)
-}
-
-func (c *collector) setAnswer(answer func(n int) (int, http.Header, time.Duration)) {
-	c.mu.Lock()
-	c.answer = answer
-	c.mu.Unlock()
-}
-
-func (c *collector) handle(w http.ResponseWriter, r *http.Request) {
-	names, err := decodeRequest(r)
-	c.mu.Lock()
-	c.requests++
-	n := c.requests
-	answer := c.answer
-	c.received = append(c.received, names...)
-	c.mu.Unlock()
-	if err != nil || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
-		c.t.Errorf("collector: bad request %s %s: %v", r.URL.Path, r.Header.Get("Content-Type"), err)
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	status, header, delay := answer(n)
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if status == 0 { // drop the connection without an answer
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-			}
-		}
-		return
-	}
-	for k, v := range header {
-		w.Header()[k] = v
-	}
-	if status/100 == 2 {
-		c.mu.Lock()
-		c.accepted = append(c.accepted, names...)
-		c.mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(status)
-		b, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-		w.Write(b)
-		return
-	}
-	w.WriteHeader(status)
-}
-
-func (c *collector) Accepted() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.accepted)
-}
-
-func (c *collector) Received() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.received)
-}
-
-func decodeRequest(r *http.Request) ([]string, error) {
-	var body io.Reader = r.Body
-	if r.Header.Get("Content-Encoding") == "gzip" {
-		zr, err := gzip.NewReader(r.Body)
-		if err != nil {
-			return nil, err
-		}
-		body = zr
-	}
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return nil, err
-	}
-	return spanNames(raw)
-}
-
-func spanNames(raw []byte) ([]string, error) {
-	var req coltracepb.ExportTraceServiceRequest
-	if err := proto.Unmarshal(raw, &req); err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			for _, s := range ss.Spans {
-				names = append(names, s.Name)
-			}
-		}
-	}
-	return names, nil
-}
-
-// blackhole accepts connections and never reads or answers.
-func blackhole(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + ln.Addr().String()
-}
-
-// refusedURL returns a loopback URL where nothing listens.
-func refusedURL(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
 
 // host runs the fake CLI as a real process.
 type host struct {
@@ -394,18 +188,6 @@ func (h *host) baseline(runs int) time.Duration {
 	return walls[len(walls)/2]
 }
 
-// writeTestFile writes a spool file holding one span named name.
-func writeTestFile(t testing.TB, dir, name string, created time.Time) {
-	t.Helper()
-	body, err := otlpwire.Encode(context.Background(), stubSpans(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := writeSpoolFile(Config{}, dir, body, created); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // osProcess is an uploader process started directly by a test.
 type osProcess struct {
 	pid int
@@ -427,8 +209,4 @@ func (p *osProcess) wait(t *testing.T) {
 	if err := p.cmd.Wait(); err != nil {
 		t.Errorf("uploader %d: %v", p.pid, err)
 	}
-}
-
-func newCollectorTB(t testing.TB, answer func(n int) (int, http.Header, time.Duration)) string {
-	return newCollector(t, answer).URL()
 }

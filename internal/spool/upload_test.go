@@ -4,51 +4,38 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/anontel/anontel/internal/otlphttp"
+	"github.com/anontel/anontel/internal/otlpsink"
 )
 
-// loopback starts an httptest collector on 127.0.0.1 answering with
-// answer and recording the span names of each request.
-func loopback(t *testing.T, answer func(w http.ResponseWriter)) (*httptest.Server, func() []string) {
+// loopback starts the fake collector answering with answer; got lists
+// the span names of every request it received.
+func loopback(t *testing.T, answer func(int) otlpsink.Answer) (c *otlpsink.Sink, got func() []string) {
 	t.Helper()
-	var mu sync.Mutex
-	var got []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		names, err := decodeRequest(r)
-		if err != nil {
-			t.Errorf("collector: %v", err)
-		}
-		mu.Lock()
-		got = append(got, names...)
-		mu.Unlock()
-		answer(w)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(got) }
+	c = newCollector(t, answer)
+	return c, c.Received
 }
 
-func status(code int, header ...string) func(w http.ResponseWriter) {
-	return func(w http.ResponseWriter) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.WriteHeader(code)
+// status answers code with the given header pairs.
+func status(code int, header ...string) func(int) otlpsink.Answer {
+	h := http.Header{}
+	for i := 0; i+1 < len(header); i += 2 {
+		h.Set(header[i], header[i+1])
 	}
+	return func(int) otlpsink.Answer { return otlpsink.Answer{Status: code, Header: h} }
 }
 
 func TestUpload(t *testing.T) {
 	tests := []struct {
 		name      string
-		answer    func(w http.ResponseWriter)
+		answer    func(int) otlpsink.Answer
 		corrupt   bool // add a corrupt file first
 		want      UploadResult
 		errHas    string
