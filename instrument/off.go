@@ -4,6 +4,7 @@ package instrument
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +45,9 @@ func (t *Telemetry) Shutdown() {}
 
 // WriteStatus says that telemetry is compiled out.
 func (t *Telemetry) WriteStatus(w io.Writer) error {
+	if t == nil {
+		return errors.New("telemetry: not started")
+	}
 	_, err := fmt.Fprint(w, compiledOut)
 	return err
 }

@@ -75,7 +75,7 @@ func TestMatchesGeneratedCode(t *testing.T) {
 func TestUnmarshalSkipsUnknownAndRejectsGarbage(t *testing.T) {
 	body, _ := Marshal(sample(1))
 	// An unknown field 5 (varint) before the real one is skipped.
-	withUnknown := append([]byte{5<<3 | 0, 42}, body...)
+	withUnknown := append([]byte{5 << 3 /* field 5, wire type 0 (varint) */, 42}, body...)
 	if rs, err := Unmarshal(withUnknown); err != nil || len(rs) != 1 {
 		t.Errorf("with an unknown field: %d, %v", len(rs), err)
 	}

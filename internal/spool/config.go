@@ -23,7 +23,6 @@ const (
 	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
 	DefaultUploadDeadline = 10 * time.Second
 	DefaultAttemptTimeout = 5 * time.Second
-	DefaultRetryMaxTime   = 30 * time.Second
 	DefaultFailureBackoff = 2 * time.Minute
 )
 
@@ -71,10 +70,6 @@ type Config struct {
 	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
 	// Default DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
-
-	// RetryMaxTime bounds the retries of one batch in NewDirect, including
-	// waits asked for by Retry-After. Default DefaultRetryMaxTime.
-	RetryMaxTime time.Duration
 
 	// FailureBackoff is how long no uploader is started after an upload
 	// failed on the network, a timeout or a 5xx without Retry-After (a
@@ -185,9 +180,6 @@ func (cfg Config) uploadDeadline() time.Duration {
 }
 func (cfg Config) attemptTimeout() time.Duration {
 	return orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout)
-}
-func (cfg Config) retryMaxTime() time.Duration {
-	return orDefault(cfg.RetryMaxTime, DefaultRetryMaxTime)
 }
 
 func (cfg Config) failureBackoff() time.Duration {

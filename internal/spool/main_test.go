@@ -31,7 +31,7 @@ const (
 	envDeadline = "XT_DEADLINE" // Config.UploadDeadline
 	envAttempt  = "XT_ATTEMPT"  // Config.AttemptTimeout
 	envBackoff  = "XT_BACKOFF"  // Config.FailureBackoff
-	envRetryMax = "XT_RETRYMAX" // Config.RetryMaxTime
+	envRetryMax = "XT_RETRYMAX" // exporter.Config.RetryMaxTime, in direct mode
 	envWork     = "XT_WORK"     // how long the command itself works (default 10ms)
 )
 
@@ -85,7 +85,6 @@ func configFromEnv(logger *slog.Logger) Config {
 		UploadDeadline: envDuration(envDeadline),
 		AttemptTimeout: envDuration(envAttempt),
 		FailureBackoff: envDuration(envBackoff),
-		RetryMaxTime:   envDuration(envRetryMax),
 	}
 }
 
@@ -165,7 +164,7 @@ func runFakeCLI(mode string) int {
 	case "direct":
 		exp, err := exporter.NewDirect(context.Background(), exporter.Config{
 			Tool: cfg.Tool, Endpoint: cfg.Endpoint, Logger: cfg.Logger,
-			AttemptTimeout: cfg.AttemptTimeout, RetryMaxTime: cfg.RetryMaxTime,
+			AttemptTimeout: cfg.AttemptTimeout, RetryMaxTime: envDuration(envRetryMax),
 		})
 		if err != nil {
 			rep.StartErr = err.Error()
