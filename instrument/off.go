@@ -53,7 +53,7 @@ func (t *Telemetry) WriteStatus(w io.Writer) error {
 }
 
 // SetUserChoice saves nothing and says that telemetry is compiled out.
-func (t *Telemetry) SetUserChoice(_ bool, w io.Writer) error { return t.WriteStatus(w) }
+func (t *Telemetry) SetUserChoice(enabled bool, w io.Writer) error { return t.WriteStatus(w) }
 
 // Invocation does nothing in this build.
 type Invocation struct {
@@ -74,10 +74,10 @@ func (t *Telemetry) Begin(ctx context.Context) *Invocation {
 func (inv *Invocation) Context() context.Context { return inv.ctx }
 
 // End does nothing.
-func (inv *Invocation) End(int, error) {}
+func (inv *Invocation) End(code int, err error) {}
 
 // SetAttributes does nothing.
-func SetAttributes(context.Context, ...Attr) {}
+func SetAttributes(ctx context.Context, attrs ...Attr) {}
 
 // FromContext returns the Telemetry of the invocation that ctx carries, or
 // nil.
