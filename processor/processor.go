@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -44,6 +45,11 @@ type Config struct {
 	// code that shares the provider can write them, so trust them only in
 	// a pipeline of your own.
 	TrustedKeys []attribute.Key
+	// Scope, if set, passes only the spans of tracers of this
+	// instrumentation scope name; the others are dropped. A program that
+	// sends its own traces elsewhere through another processor of the same
+	// provider uses it so that only its usage spans reach this pipeline.
+	Scope string
 	// Resource, if set, replaces the resource of every span, as it is:
 	// nothing the SDK merges in from the environment
 	// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, detectors) is passed on.
@@ -75,6 +81,7 @@ type Processor struct {
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
 	global   *scrubber                  // secrets of Config.Args
 	resource *sdkresource.Resource      // replaces every span's resource, if set
+	scope    string                     // only spans of this scope pass, if set
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
 }
@@ -123,6 +130,7 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		trusted:  trusted,
 		global:   newScrubber(m, secrets),
 		resource: cfg.Resource,
+		scope:    cfg.Scope,
 	}
 }
 
@@ -135,11 +143,15 @@ func containsKey(keys []attribute.Key, k attribute.Key) bool {
 	return false
 }
 
-func (p *Processor) enabled() bool { return p.consent != nil && p.consent.Enabled() }
+// passes reports whether a span of scope may go on: with consent, and of
+// Config.Scope when it is set.
+func (p *Processor) passes(scope instrumentation.Scope) bool {
+	return p.consent != nil && p.consent.Enabled() && (p.scope == "" || scope.Name == p.scope)
+}
 
 // OnStart passes s on only with consent.
 func (p *Processor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
-	if p.enabled() {
+	if p.passes(s.InstrumentationScope()) {
 		p.next.OnStart(parent, s)
 	}
 }
@@ -148,7 +160,7 @@ func (p *Processor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
 // is shared with other processors and is never changed; when nothing needs
 // masking, s itself is passed on.
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !p.enabled() {
+	if !p.passes(s.InstrumentationScope()) {
 		return
 	}
 	p.next.OnEnd(p.view(s))

@@ -1,12 +1,20 @@
 // Command existing-otel is a program that already has its own
-// OpenTelemetry TracerProvider and adds anontel's pieces to it: the
-// consent-gated, masking processor in front of a direct OTLP/HTTP exporter.
+// OpenTelemetry pipeline, exporting with otlptracehttp to its own backend
+// (configured, as usual, by OTEL_EXPORTER_OTLP_*), and adds anonymous usage
+// telemetry with anontel. It shows the two common setups:
 //
-//	EXISTING_OTEL_TELEMETRY_ENDPOINT=http://127.0.0.1:4318 go run ./examples/existing-otel report --token s3cret
+//   - gated (gated.go): anontel's processor in front of the program's own
+//     exporter. Every span the program makes, including ones made by code
+//     that knows nothing of anontel, is dropped without consent and masked
+//     with it, on its way to the program's own backend.
 //
-// Every span of the program, including ones made by code that knows nothing
-// of anontel, passes the processor: with consent off none is exported, and
-// the token never leaves the process.
+//   - split (split.go, EXISTING_OTEL_SETUP=split): one provider, two
+//     processors. The program's own traces go to its backend as before,
+//     ungated and unmasked; the usage span goes through anontel's processor,
+//     gated and masked, to the vendor's collector (exporter.NewDirect, which
+//     never reads OTEL_EXPORTER_OTLP_*).
+//
+//     OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 go run ./examples/existing-otel report --token s3cret
 package main
 
 import (
@@ -22,13 +30,24 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
-	"github.com/anontel/anontel/consent"
-	"github.com/anontel/anontel/exporter"
-	"github.com/anontel/anontel/internal/mask"
-	"github.com/anontel/anontel/processor"
+	"github.com/anontel/anontel/instrument"
 )
 
-const tool = "existing-otel"
+const (
+	tool = "existing-otel"
+	// usageScope names the tracer of the usage span: in the split setup,
+	// only its spans reach the vendor.
+	usageScope = "existing-otel/usage"
+)
+
+// commands is the program's command tree, for the masker.
+var commands = instrument.Command{
+	Name: tool,
+	Commands: []instrument.Command{{
+		Name:  "report",
+		Flags: []instrument.Flag{{Name: "token", TakesValue: true}},
+	}},
+}
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -37,39 +56,11 @@ func main() {
 func run(args []string) int {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-
-	// The program's own pipeline, with anontel's processor wrapped around the
-	// exporter's batcher.
-	gate := consent.NewGate(consent.Config{Tool: tool})
-	var guard sdktrace.SpanProcessor
-	if gate.Enabled() {
-		exp, err := exporter.NewDirect(ctx, exporter.Config{
-			Tool:     tool,
-			Endpoint: "http://127.0.0.1:4318",
-			Logger:   logger,
-		})
-		if err != nil {
-			logger.Debug("telemetry off", "err", err)
-		} else {
-			masker := mask.New(mask.Command{
-				Name: tool,
-				Commands: []mask.Command{{
-					Name:  "report",
-					Flags: []mask.Flag{{Name: "token", TakesValue: true}},
-				}},
-			})
-			guard = processor.New(sdktrace.NewBatchSpanProcessor(exp), processor.Config{
-				Consent: gate,
-				Masker:  masker,
-				Args:    args,
-			})
-		}
+	newProvider := newGatedProvider
+	if os.Getenv("EXISTING_OTEL_SETUP") == "split" {
+		newProvider = newSplitProvider
 	}
-	opts := []sdktrace.TracerProviderOption{}
-	if guard != nil {
-		opts = append(opts, sdktrace.WithSpanProcessor(guard))
-	}
-	tp := sdktrace.NewTracerProvider(opts...)
+	tp := newProvider(ctx, args, logger)
 	defer func() {
 		// Bounded: a collector that never answers does not hold the exit.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -77,21 +68,35 @@ func run(args []string) int {
 		_ = tp.Shutdown(ctx)
 	}()
 
-	// Code that knows nothing of anontel records raw data.
+	// The usage span: the command, as anonymous telemetry wants it.
+	_, usage := tp.Tracer(usageScope).Start(ctx, tool+" "+firstWord(args))
+	usage.SetAttributes(semconv.ProcessCommandLine(tool + " " + strings.Join(args, " ")))
+
+	// The program's own tracing, by code that knows nothing of anontel,
+	// records raw data.
 	_, span := tp.Tracer("legacy").Start(ctx, "report")
 	span.SetAttributes(semconv.ProcessCommandLine(tool + " " + strings.Join(args, " ")))
 	err := work(args)
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
+		usage.SetStatus(codes.Error, "")
 	}
 	span.End()
+	usage.End()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		return 1
 	}
 	fmt.Println("report done")
 	return 0
+}
+
+func firstWord(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
 }
 
 func work(args []string) error {
@@ -102,4 +107,15 @@ func work(args []string) error {
 		return fmt.Errorf("token %q rejected", args[2])
 	}
 	return nil
+}
+
+// ownExporter is the program's existing exporter: otlptracehttp, which
+// reads OTEL_EXPORTER_OTLP_* as the program's operators expect.
+func ownExporter(ctx context.Context, logger *slog.Logger) sdktrace.SpanExporter {
+	exp, err := newOTLPTraceHTTP(ctx)
+	if err != nil {
+		logger.Warn("no exporter", "err", err)
+		return nil
+	}
+	return exp
 }
