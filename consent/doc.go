@@ -3,7 +3,8 @@
 // The rules, first match wins:
 //
 //  1. DO_NOT_TRACK or <TOOL>_DISABLE_TELEMETRY present in the environment,
-//     whatever its value: off. No file is read.
+//     whatever its value, or OTEL_SDK_DISABLED=true (OpenTelemetry's own
+//     switch, which deployments already set): off. No file is read.
 //  2. The project's .telemetry file (YAML, "consent: true|false", also
 //     yes/no/on/off in any case) at the project root: that value. A file
 //     that is unreadable, not YAML, or without a boolean consent: off.

@@ -1,0 +1,51 @@
+// Package spool is how a command-line tool's spans leave the machine
+// without the command waiting on the network: a Spool (a SpanExporter)
+// keeps the spans of one invocation and at exit writes them as one file, a
+// ready OTLP/HTTP request body; StartUploader then starts a detached
+// uploader that sends the spool while the command has already returned.
+// The command's telemetry cost is encoding and writing one small file plus,
+// sometimes, starting a process.
+//
+// # The uploader
+//
+// The uploader is the tool's own executable, started again with no
+// arguments and the marker <TOOL>_TELEMETRY_UPLOAD=1 in its environment,
+// in its own session, with stdin, stdout and stderr on the null device, in
+// the spool folder, and not waited for (as azd and Go's telemetry do). The
+// tool checks IsUploader first thing in main (instrument.Start does) and
+// then calls Upload and exits. Spans never travel through argv or the
+// environment; the child reads the spool. There is no drain at the start
+// of the next invocation: that would put the network on the command's path.
+//
+// Upload holds a file lock (one uploader at a time; a second one returns
+// at once, and a command that finds the lock held starts none: the one at
+// work looks at the spool again after letting go of the lock), stops at a
+// wall-clock deadline (10 s; each request 5 s), and removes a file only
+// after the collector answered 2xx, so delivery is at least once. A file
+// the collector rejects (4xx other than 408 and 429) is dropped; on 408,
+// 429, 5xx, network errors and timeouts the files stay, and no uploader is
+// started again before the collector's Retry-After (at most 6 h) or 2
+// minutes have passed, so an offline machine does not start an uploader
+// per command. The next command after that sends everything recorded in
+// between.
+//
+// # The spool
+//
+// The spool folder is os.UserCacheDir()/<tool>/spool/<endpoint key> (on
+// Linux $XDG_CACHE_HOME/<tool>/spool or ~/.cache/<tool>/spool, on macOS
+// ~/Library/Caches/<tool>/spool, on Windows %LocalAppData%\<tool>\spool),
+// one folder per collector endpoint (16 hex characters of its SHA-256), so
+// that spans recorded for one collector are never sent to another; an
+// uploader also drops what is over the limits in the other endpoints'
+// folders. Each folder is 0700; each file is 0600, named
+// <unix-nanoseconds>-<pid>-<random>.otlp, holds one invocation's spans as
+// an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
+// written to a temporary name and renamed. The folder also holds
+// upload.lock (the uploader's lock) and, after a failure, upload.next (the
+// time before which no upload is tried).
+//
+// Limits, oldest files dropped first: 100 files, 4 MiB in total, 7 days of
+// age, 1000 spans per invocation. A file that cannot be decoded is dropped
+// by the uploader. Deleting the spool folder empties the spool, at any
+// time; it is created again, 0700, when there is something to write.
+package spool
