@@ -3,9 +3,7 @@ package spool
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -148,12 +146,9 @@ func (cfg Config) spoolDirs() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDir(root)
 	if err != nil {
-		return nil, fmt.Errorf("spool: reading the spool: %w", err)
+		return nil, err
 	}
 	var dirs []string
 	for _, e := range entries {

@@ -186,12 +186,9 @@ type spoolFile struct {
 // empty spool. Files not named like spool files are left alone, except
 // stale temporary files of an interrupted write, which are removed.
 func listSpool(dir string, now time.Time) ([]spoolFile, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("spool: reading the spool: %w", err)
+		return nil, err
 	}
 	var files []spoolFile
 	for _, e := range entries {
@@ -269,12 +266,9 @@ func Queued(cfg Config) (files int, size int64, err error) {
 	for _, dir := range dirs {
 		// Not listSpool: that tidies stale temporary files, and a status
 		// command must change nothing.
-		entries, err := os.ReadDir(dir)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
+		entries, err := readDir(dir)
 		if err != nil {
-			return files, size, fmt.Errorf("spool: reading the spool: %w", err)
+			return files, size, err
 		}
 		for _, e := range entries {
 			if _, ok := parseSpoolName(e.Name()); !ok || !e.Type().IsRegular() {
@@ -311,4 +305,16 @@ func Clear(cfg Config) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// readDir lists a spool folder; a missing one is empty.
+func readDir(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: reading the spool: %w", err)
+	}
+	return entries, nil
 }
