@@ -64,10 +64,11 @@ type Telemetry struct {
 // thing in main.
 func Start(cfg Config) *Telemetry {
 	t := newTelemetry(cfg)
-	if spool.IsUploader(t.spoolCfg) {
+	if spool.ClaimUpload(t.spoolCfg) {
 		t.upload()
 		os.Exit(0)
 	}
+	t.decide()
 	if len(t.cfg.Args) > 0 && (t.cfg.Args[0] == shellCompRequestCmd || t.cfg.Args[0] == shellCompNoDescRequestCmd) {
 		return t
 	}
@@ -127,8 +128,15 @@ func newTelemetry(cfg Config) *Telemetry {
 	if path, err := userfile.Path(cfg.Tool); err == nil {
 		t.userFile = path
 	}
-	// An opt-out in the environment decides before any file is read, so
-	// the project is not even looked for then.
+	t.debug = envTrue(cfg.LookupEnv, toolenv.Debug(cfg.Tool))
+	return t
+}
+
+// decide finds the project and decides consent for this invocation. An
+// opt-out in the environment decides before any file is read, so the
+// project is not even looked for then.
+func (t *Telemetry) decide() {
+	cfg := t.cfg
 	if _, optedOut := toolenv.OptOut(cfg.Tool, cfg.LookupEnv); cfg.Project.Name != "" && !optedOut {
 		wd := cfg.WorkDir
 		if wd == "" {
@@ -144,8 +152,6 @@ func newTelemetry(cfg Config) *Telemetry {
 		UserFile:    t.userFile,
 		LookupEnv:   cfg.LookupEnv,
 	})
-	t.debug = envTrue(cfg.LookupEnv, toolenv.Debug(cfg.Tool))
-	return t
 }
 
 // commands returns the command tree, named after the tool.
@@ -190,10 +196,14 @@ func (t *Telemetry) Shutdown() {
 	}
 }
 
-// upload runs in the detached uploader process. Consent is asked again:
-// the user may have opted out since the spans were spooled.
+// upload runs in the detached uploader process. It honours what can have
+// changed since the spans were recorded, with consent: the environment and
+// the user's choice (a cleared spool has nothing to send). It never looks
+// for a project: it runs in the spool folder, and a project above that
+// folder has nothing to do with what was recorded.
 func (t *Telemetry) upload() {
-	if d := t.gate.Decision(); !d.Enabled {
+	d := consent.Decide(consent.Config{Tool: t.cfg.Tool, UserFile: t.userFile, LookupEnv: t.cfg.LookupEnv})
+	if !d.Enabled {
 		t.log.Debug("telemetry: uploader stops, consent is off", "why", d.Detail)
 		return
 	}

@@ -614,3 +614,46 @@ func TestE2EOfflineSpoolIsKeptAndDisableDeletesIt(t *testing.T) {
 		t.Errorf("spool after disable = %v", files)
 	}
 }
+
+// A marker variable left in the environment cannot turn a command into a
+// silent uploader: the command runs as usual, whatever consent says.
+func TestE2EUploadMarkerCannotHijackACommand(t *testing.T) {
+	u := newUser(t, "")
+	marker := []string{"PIPECTL_TELEMETRY_UPLOAD=1", "DO_NOT_TRACK=1"}
+	if r := u.run("", marker, "new", "--name", "proj", "--example", "no"); r.code != 0 {
+		t.Fatalf("new with a stale marker: %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(u.work, "proj", "pyproject.toml")); err != nil {
+		t.Errorf("new did nothing: %v", err)
+	}
+	if r := u.run("", marker, "--bogus"); r.code == 0 || !strings.Contains(r.stderr, "unknown flag") {
+		t.Errorf("invalid flag with a stale marker: %+v", r)
+	}
+	// With consent, the command is recorded and delivered as usual.
+	u.firstRun()
+	if r := u.run("", []string{"PIPECTL_TELEMETRY_UPLOAD=1"}, "info"); r.code != 0 {
+		t.Fatalf("info with a stale marker: %+v", r)
+	}
+	u.waitSpans(1)
+}
+
+// The uploader decides on what can have changed since recording (the
+// environment, the user's choice), never on a project it finds above the
+// spool folder: a $HOME that is itself a project saying no must not
+// silence the uploads of commands run elsewhere.
+func TestE2EUploaderIgnoresAProjectAboveTheSpool(t *testing.T) {
+	u := newUser(t, "")
+	for name, data := range map[string]string{
+		"pyproject.toml": "[tool.pipectl]\npackage_name = \"home\"\n",
+		".telemetry":     "consent: false\n",
+	} {
+		if err := os.WriteFile(filepath.Join(u.home, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u.firstRun()
+	if r := u.run("", nil, "info"); r.code != 0 {
+		t.Fatalf("info: %+v", r)
+	}
+	u.waitSpans(1)
+}

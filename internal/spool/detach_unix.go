@@ -13,3 +13,6 @@ func detach(cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	return nil
 }
+
+// oNoFollow makes an open fail on a symbolic link where the platform can.
+const oNoFollow = syscall.O_NOFOLLOW

@@ -17,3 +17,6 @@ func detach(cmd *exec.Cmd) error {
 	}
 	return nil
 }
+
+// oNoFollow makes an open fail on a symbolic link where the platform can.
+const oNoFollow = 0

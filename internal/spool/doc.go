@@ -9,10 +9,13 @@
 // # The uploader
 //
 // The uploader is the tool's own executable, started again with no
-// arguments and the marker <TOOL>_TELEMETRY_UPLOAD=1 in its environment,
+// arguments and the marker <TOOL>_TELEMETRY_UPLOAD=<token> in its
+// environment, where token names a file that the spawn created in the spool
+// and the child removes to claim its role (so a marker left in an
+// environment cannot turn a command into an uploader),
 // in its own session, with stdin, stdout and stderr on the null device, in
 // the spool folder, and not waited for (as azd and Go's telemetry do). The
-// tool checks IsUploader first thing in main (instrument.Start does) and
+// tool checks ClaimUpload first thing in main (instrument.Start does) and
 // then calls Upload and exits. Spans never travel through argv or the
 // environment; the child reads the spool. There is no drain at the start
 // of the next invocation: that would put the network on the command's path.

@@ -158,9 +158,9 @@ func checkChildStart(t *testing.T, up uploaderStart, span string) {
 	if len(up.Args) != 1 {
 		t.Errorf("uploader argv %q, want the executable alone", up.Args)
 	}
-	marker := toolenv.Upload(testTool) + "=1"
-	if !slices.Contains(up.Env, marker) {
-		t.Errorf("uploader environment lacks %s", marker)
+	marker := toolenv.Upload(testTool) + "="
+	if n := slices.IndexFunc(up.Env, func(kv string) bool { return strings.HasPrefix(kv, marker) }); n < 0 || len(up.Env[n]) != len(marker)+2*tokenBytes {
+		t.Errorf("uploader environment lacks %s<token>", marker)
 	}
 	for _, kv := range append(slices.Clone(up.Args), up.Env...) {
 		if strings.Contains(kv, span) {

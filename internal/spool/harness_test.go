@@ -196,8 +196,12 @@ type osProcess struct {
 
 func startUploaderProcess(t *testing.T, h *host) *osProcess {
 	t.Helper()
+	token, err := newToken(h.spool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(h.environ(""), toolenv.Upload(testTool)+"=1")
+	cmd.Env = append(h.environ(""), toolenv.Upload(testTool)+"="+token)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ type uploaderDone struct {
 func TestMain(m *testing.M) {
 	setSubreaper()
 	cfg := configFromEnv(nil)
-	if IsUploader(cfg) {
+	if ClaimUpload(cfg) {
 		os.Exit(runUploader(cfg))
 	}
 	if mode := os.Getenv(envMode); mode != "" {

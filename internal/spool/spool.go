@@ -202,6 +202,13 @@ func listSpool(dir string, now time.Time) ([]spoolFile, error) {
 			}
 			continue
 		}
+		if strings.HasPrefix(name, tokenPrefix) {
+			// The token of a child that never started.
+			if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > staleTokenAge {
+				os.Remove(filepath.Join(dir, name))
+			}
+			continue
+		}
 		created, ok := parseSpoolName(name)
 		if !ok {
 			continue

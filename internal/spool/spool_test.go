@@ -248,15 +248,19 @@ func TestListSpoolIgnoresForeignAndRemovesStaleTemp(t *testing.T) {
 	os.WriteFile(foreign, []byte("x"), 0o600)
 	stale := filepath.Join(dir, ".00000000000000000001-1-aa.otlp.tmp-123")
 	fresh := filepath.Join(dir, ".00000000000000000002-1-aa.otlp.tmp-456")
-	os.WriteFile(stale, nil, 0o600)
-	os.WriteFile(fresh, nil, 0o600)
+	staleToken := filepath.Join(dir, tokenPrefix+"00112233445566778899aabbccddeeff")
+	freshToken := filepath.Join(dir, tokenPrefix+"ffeeddccbbaa99887766554433221100")
+	for _, p := range []string{stale, fresh, staleToken, freshToken} {
+		os.WriteFile(p, nil, 0o600)
+	}
 	old := time.Now().Add(-2 * time.Hour)
 	os.Chtimes(stale, old, old)
+	os.Chtimes(staleToken, old, old)
 	files, err := listSpool(dir, time.Now())
 	if err != nil || len(files) != 1 {
 		t.Fatalf("listSpool = %v, %v; want our one file", files, err)
 	}
-	for path, want := range map[string]bool{foreign: true, stale: false, fresh: true} {
+	for path, want := range map[string]bool{foreign: true, stale: false, fresh: true, staleToken: false, freshToken: true} {
 		if _, err := os.Stat(path); (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(path), err == nil, want)
 		}

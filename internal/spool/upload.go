@@ -8,18 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/gofrs/flock"
 
 	"github.com/anontel/anontel/internal/otlphttp"
 	"github.com/anontel/anontel/internal/otlpwire"
-	"github.com/anontel/anontel/internal/toolenv"
 )
 
 // UploadResult says what one Upload did with the spool files.
@@ -32,93 +27,6 @@ type UploadResult struct {
 // ErrUploadInProgress is returned by Upload when another uploader holds
 // the spool lock; it returns at once, having done nothing.
 var ErrUploadInProgress = errors.New("spool: another uploader holds the spool")
-
-// IsUploader reports whether this process is the uploader child started by
-// StartUploader: <TOOL>_TELEMETRY_UPLOAD is "1". The tool must check it
-// first thing in main, then call Upload and exit.
-func IsUploader(cfg Config) bool {
-	if cfg.Tool == "" {
-		return false
-	}
-	v, ok := cfg.lookupEnv(toolenv.Upload(cfg.Tool))
-	return ok && v == "1"
-}
-
-// StartUploader starts the uploader: the tool's own executable
-// (os.Executable), run without arguments and with the marker
-// <TOOL>_TELEMETRY_UPLOAD=1 added to the environment, with stdin, stdout
-// and stderr on the null device, in its own session, in the spool folder,
-// and not waited for. Spans never travel through argv or the environment:
-// the child reads the spool.
-//
-// No child is started when this process is itself the uploader, when the
-// spool is empty, when no endpoint resolves, or while an earlier failure's
-// back-off (Retry-After or Config.FailureBackoff) lasts. It costs a
-// directory read and a fork/exec; it never waits on the network.
-func StartUploader(cfg Config) error {
-	log := cfg.logger()
-	if IsUploader(cfg) {
-		return nil
-	}
-	if _, err := cfg.endpoint(); err != nil {
-		return err
-	}
-	dir, err := cfg.spoolDir()
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	if until, ok := readBackoff(dir); ok && now.Before(until) {
-		log.Debug("spool: uploader not started: backing off", "until", until)
-		return nil
-	}
-	files, err := listSpool(dir, now)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		log.Debug("spool: uploader not started: spool empty")
-		return nil
-	}
-	// An uploader at work sends what was just spooled too (it looks again
-	// after letting go of the lock): no second process, so that a script
-	// running the tool in a loop does not start one per command.
-	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-	if ok, err := lock.TryLock(); err == nil && !ok {
-		log.Debug("spool: uploader not started: one is at work")
-		return nil
-	} else if ok {
-		lock.Unlock()
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("spool: locating the executable: %w", err)
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = uploaderEnv(os.Environ(), toolenv.Upload(cfg.Tool))
-	cmd.Dir = dir // not the user's folder: the child must not pin it
-	if err := detach(cmd); err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("spool: starting the uploader: %w", err)
-	}
-	log.Debug("spool: uploader started", "pid", cmd.Process.Pid, "files", len(files))
-	// Reaps the child if this process outlives it; a CLI exits first.
-	go cmd.Wait()
-	return nil
-}
-
-// uploaderEnv returns env with marker=1 as its only setting of marker.
-func uploaderEnv(env []string, marker string) []string {
-	out := make([]string, 0, len(env)+1)
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, marker+"=") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, marker+"=1")
-}
 
 // Upload drains the spool to the endpoint, oldest file first, within
 // Config.UploadDeadline:
@@ -305,71 +213,5 @@ func (u *uploader) send(ctx context.Context, name string) (outcome, error) {
 func (u *uploader) remove(path string) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		u.log.Debug("spool: removing a spool file", "err", err)
-	}
-}
-
-// backOff records until when no uploader should start.
-func (u *uploader) backOff(err error) {
-	wait := u.cfg.failureBackoff()
-	var ue *otlphttp.UnavailableError
-	if errors.As(err, &ue) && ue.RetryAfter > 0 {
-		wait = ue.RetryAfter
-	}
-	if wait <= 0 {
-		return
-	}
-	until := time.Now().Add(wait)
-	data := []byte(strconv.FormatInt(until.Unix(), 10) + "\n")
-	if err := atomicfile.WriteFile(filepath.Join(u.dir, backoffName), data, filePerm, false); err != nil {
-		u.log.Debug("spool: recording the back-off", "err", err)
-	}
-	u.log.Debug("spool: upload stopped", "err", err, "retry_not_before", until)
-}
-
-// readBackoff returns the time before which no upload should be tried.
-func readBackoff(dir string) (time.Time, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, backoffName))
-	if err != nil {
-		return time.Time{}, false
-	}
-	sec, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	until := time.Unix(sec, 0)
-	// A clock set back must not silence uploads for longer than the cap.
-	if time.Until(until) > otlphttp.MaxRetryAfter {
-		return time.Time{}, false
-	}
-	return until, true
-}
-
-func clearBackoff(dir string) {
-	os.Remove(filepath.Join(dir, backoffName))
-}
-
-// sweepOtherSpools applies the caps (age above all) to the spools of
-// endpoints other than this uploader's, which no uploader may ever visit
-// again once a tool's endpoint changed. Their files are never sent from
-// here. A spool that another uploader holds is left alone.
-func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
-	dirs, err := cfg.spoolDirs()
-	if err != nil {
-		return
-	}
-	for _, dir := range dirs {
-		if dir == own {
-			continue
-		}
-		lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-		if ok, err := lock.TryLock(); err != nil || !ok {
-			continue
-		}
-		// Files only: removing the lock file or the folder would let two
-		// processes hold "the" lock on different files.
-		if _, err := trimSpool(cfg, dir, time.Now(), log); err != nil {
-			log.Debug("spool: other spool not trimmed", "err", err)
-		}
-		lock.Unlock()
 	}
 }

@@ -1,0 +1,144 @@
+package spool
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/anontel/anontel/internal/toolenv"
+	"github.com/gofrs/flock"
+)
+
+// tokenPrefix names the file that proves a spawn: StartUploader creates
+// upload.token-<token> and gives the child <TOOL>_TELEMETRY_UPLOAD=<token>;
+// the child removes the file to claim its role. A marker left in an
+// environment, or copied from one, matches no file and so cannot turn an
+// ordinary invocation into an uploader.
+const (
+	tokenPrefix   = "upload.token-"
+	tokenBytes    = 16
+	staleTokenAge = time.Minute // a child that never claimed its token
+)
+
+// ClaimUpload reports whether this process is the uploader child that
+// StartUploader started, and claims that role: <TOOL>_TELEMETRY_UPLOAD
+// holds the token of an unclaimed spawn of this spool. It reads no file
+// when the variable is absent. The tool checks it first thing in main,
+// then calls Upload and exits; any other process runs as usual.
+func ClaimUpload(cfg Config) bool {
+	if cfg.Tool == "" {
+		return false
+	}
+	v, ok := cfg.lookupEnv(toolenv.Upload(cfg.Tool))
+	if !ok || len(v) != 2*tokenBytes {
+		return false
+	}
+	if _, err := hex.DecodeString(v); err != nil {
+		return false
+	}
+	dir, err := cfg.spoolDir()
+	if err != nil {
+		return false
+	}
+	// Remove succeeds for exactly one claimant.
+	return os.Remove(filepath.Join(dir, tokenPrefix+v)) == nil
+}
+
+// newToken creates the token file of a spawn and returns the token.
+func newToken(dir string) (string, error) {
+	var b [tokenBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("spool: uploader token: %w", err)
+	}
+	token := hex.EncodeToString(b[:])
+	f, err := os.OpenFile(filepath.Join(dir, tokenPrefix+token), os.O_CREATE|os.O_EXCL|os.O_WRONLY|oNoFollow, filePerm)
+	if err != nil {
+		return "", fmt.Errorf("spool: uploader token: %w", err)
+	}
+	f.Close()
+	return token, nil
+}
+
+// StartUploader starts the uploader: the tool's own executable
+// (os.Executable), run without arguments and with the marker
+// <TOOL>_TELEMETRY_UPLOAD=<token of this spawn> added to the environment, with stdin, stdout
+// and stderr on the null device, in its own session, in the spool folder,
+// and not waited for. Spans never travel through argv or the environment:
+// the child reads the spool.
+//
+// No child is started when this process is itself the uploader, when the
+// spool is empty, when no endpoint resolves, or while an earlier failure's
+// back-off (Retry-After or Config.FailureBackoff) lasts. It costs a
+// directory read and a fork/exec; it never waits on the network.
+func StartUploader(cfg Config) error {
+	log := cfg.logger()
+	if _, err := cfg.endpoint(); err != nil {
+		return err
+	}
+	dir, err := cfg.spoolDir()
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if until, ok := readBackoff(dir); ok && now.Before(until) {
+		log.Debug("spool: uploader not started: backing off", "until", until)
+		return nil
+	}
+	files, err := listSpool(dir, now)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		log.Debug("spool: uploader not started: spool empty")
+		return nil
+	}
+	// An uploader at work sends what was just spooled too (it looks again
+	// after letting go of the lock): no second process, so that a script
+	// running the tool in a loop does not start one per command.
+	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
+	if ok, err := lock.TryLock(); err == nil && !ok {
+		log.Debug("spool: uploader not started: one is at work")
+		return nil
+	} else if ok {
+		lock.Unlock()
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("spool: locating the executable: %w", err)
+	}
+	token, err := newToken(dir)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = uploaderEnv(os.Environ(), toolenv.Upload(cfg.Tool), token)
+	cmd.Dir = dir // not the user's folder: the child must not pin it
+	if err := detach(cmd); err != nil {
+		os.Remove(filepath.Join(dir, tokenPrefix+token))
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		os.Remove(filepath.Join(dir, tokenPrefix+token))
+		return fmt.Errorf("spool: starting the uploader: %w", err)
+	}
+	log.Debug("spool: uploader started", "pid", cmd.Process.Pid, "files", len(files))
+	// Reaps the child if this process outlives it; a CLI exits first.
+	go cmd.Wait()
+	return nil
+}
+
+// uploaderEnv returns env with marker=token as its only setting of marker.
+func uploaderEnv(env []string, marker, token string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, marker+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, marker+"="+token)
+}
