@@ -65,6 +65,7 @@ type Telemetry struct {
 func Start(cfg Config) *Telemetry {
 	t := newTelemetry(cfg)
 	if spool.ClaimUpload(t.spoolCfg) {
+		spool.ReleaseInherited()
 		t.upload()
 		os.Exit(0)
 	}

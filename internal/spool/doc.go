@@ -16,8 +16,10 @@
 // in its own session, with stdin, stdout and stderr on the null device, in
 // the spool folder, and not waited for (as azd and Go's telemetry do). The
 // tool checks ClaimUpload first thing in main (instrument.Start does) and
-// then calls Upload and exits. Spans never travel through argv or the
-// environment; the child reads the spool. There is no drain at the start
+// then calls ReleaseInherited (it closes every descriptor inherited from the
+// command, such as a shell's lock or a parent's pipe, so that nobody waits
+// on the uploader), Upload, and exits. Spans never travel through argv or
+// the environment; the child reads the spool. There is no drain at the start
 // of the next invocation: that would put the network on the command's path.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns

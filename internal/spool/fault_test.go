@@ -4,6 +4,7 @@ package spool
 
 import (
 	"context"
+	"io"
 
 	"github.com/anontel/anontel/internal/otlpsink"
 	"github.com/anontel/anontel/internal/toolenv"
@@ -397,4 +398,34 @@ func TestNoSecondUploaderWhileOneWorks(t *testing.T) {
 	if err != nil || res.Sent != 1 {
 		t.Errorf("Upload = %+v, %v; want the command's file sent", res, err)
 	}
+}
+
+// The uploader holds none of the caller's descriptors: a script that runs
+// the tool under `9>lock` or reads its pipe is not kept waiting by the
+// uploader, which may work for seconds after the command returned.
+func TestUploaderHoldsNoInheritedDescriptor(t *testing.T) {
+	h := newHost(t, blackhole(t), envDeadline+"=8s", envAttempt+"=8s")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	h.extra = []*os.File{w} // fd 3 of the command, not close-on-exec
+	h.run("cli", "held")
+	w.Close()
+	up := h.waitUploaders(1)[0]
+	eof := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, r)
+		eof <- err
+	}()
+	select {
+	case <-eof:
+		if processGone(up.Pid) {
+			t.Fatal("the uploader ended before the check could tell")
+		}
+	case <-time.After(6 * time.Second):
+		t.Error("the uploader still holds the command's inherited pipe")
+	}
+	killProcess(up.Pid)
 }

@@ -25,7 +25,8 @@ type host struct {
 	spool    string
 	pids     string
 	endpoint string
-	env      []string // extra settings
+	env      []string   // extra settings
+	extra    []*os.File // descriptors the fake CLI inherits, as from a shell
 }
 
 func newHost(t testing.TB, endpoint string, env ...string) *host {
@@ -70,6 +71,7 @@ func (h *host) run(mode, span string) (cliReport, time.Duration) {
 	h.t.Helper()
 	cmd := exec.Command(os.Args[0], span)
 	cmd.Env = h.environ(mode)
+	cmd.ExtraFiles = h.extra
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -63,6 +63,7 @@ func TestMain(m *testing.M) {
 	setSubreaper()
 	cfg := configFromEnv(nil)
 	if ClaimUpload(cfg) {
+		ReleaseInherited()
 		os.Exit(runUploader(cfg))
 	}
 	if mode := os.Getenv(envMode); mode != "" {
