@@ -101,10 +101,26 @@ func (inv *Invocation) End(code int, err error) {
 	span.End()
 }
 
+// The placeholders debug mode shows instead of the ids, which it does not
+// make.
+const (
+	debugUserID    = "(placeholder: a random UUID, made when telemetry first sends)"
+	debugProjectID = "(placeholder: sha512 of the project's random id and package name, made when telemetry first sends)"
+)
+
 // ids returns the anonymous ids, making them on first use. Either is left
 // out when it cannot be kept.
 func (t *Telemetry) ids() []attribute.KeyValue {
 	var out []attribute.KeyValue
+	if t.debug {
+		// Debug mode writes nothing: a user who looks before deciding
+		// finds their files unchanged.
+		out = append(out, semconv.EnduserPseudoID(debugUserID))
+		if t.project != "" {
+			out = append(out, keyProjectID.String(debugProjectID))
+		}
+		return out
+	}
 	if t.userFile != "" {
 		if id, err := identity.UserID(t.userFile); err == nil {
 			out = append(out, semconv.EnduserPseudoID(id))

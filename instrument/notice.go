@@ -33,6 +33,11 @@ func (t *Telemetry) showNotice() {
 	if t.userFile == "" {
 		return
 	}
+	if t.debug {
+		// Debug mode writes nothing, so the notice is not remembered.
+		fmt.Fprint(t.stderr, t.notice())
+		return
+	}
 	if err := userfile.Set(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly)); err != nil {
 		t.log.Debug("telemetry: notice not remembered, so not shown", "err", err)
 		return

@@ -101,6 +101,8 @@ func Start(cfg Config) *Telemetry {
 			fmt.Fprintf(t.stderr, "telemetry: nothing would be sent (%v)\n", err)
 		}
 		t.provider, t.tracer = nil, nil
+	} else if t.debug {
+		fmt.Fprintln(t.stderr, "telemetry: debug mode: this is what would be sent; nothing is sent or written, and the ids are placeholders")
 	}
 	return t
 }

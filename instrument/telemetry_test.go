@@ -125,6 +125,13 @@ func TestFirstRunShowsNoticeAndSendsNothing(t *testing.T) {
 	home(t)
 	lookup := env("TOOL_TELEMETRY_DEBUG", "1")
 	var first bytes.Buffer
+	// Debug mode does not remember the notice: a real first run does.
+	Start(testConfig([]string{"run"}, &first, lookup))
+	if !strings.Contains(first.String(), "tool collects anonymous usage data") {
+		t.Errorf("debug first run: %q", first.String())
+	}
+	first.Reset()
+	lookup = env()
 	tel := Start(testConfig([]string{"run"}, &first, lookup))
 	if tel.Recording() {
 		t.Error("first run records")
@@ -140,7 +147,7 @@ func TestFirstRunShowsNoticeAndSendsNothing(t *testing.T) {
 		t.Errorf("first run printed a span")
 	}
 	var second bytes.Buffer
-	tel = Start(testConfig([]string{"run"}, &second, lookup))
+	tel = Start(testConfig([]string{"run"}, &second, env("TOOL_TELEMETRY_DEBUG", "1")))
 	tel.Begin(context.Background()).End(0, nil)
 	tel.Shutdown()
 	if strings.Contains(second.String(), "anonymous usage data") || !tel.Recording() && !strings.Contains(second.String(), "resourceSpans") {
@@ -243,12 +250,19 @@ func TestInvocationSpan(t *testing.T) {
 			if s.Attributes["cli.ci"] != true || s.Attributes["cli.consent"] != "explicit" {
 				t.Errorf("cli.ci %v cli.consent %v", s.Attributes["cli.ci"], s.Attributes["cli.consent"])
 			}
-			if id, _ := s.Attributes["enduser.pseudo.id"].(string); len(id) != 36 {
-				t.Errorf("enduser.pseudo.id %q", id)
+			// Debug mode shows placeholders and makes no id.
+			if id, _ := s.Attributes["enduser.pseudo.id"].(string); id != debugUserID {
+				t.Errorf("enduser.pseudo.id %q, want the placeholder", id)
 			}
 			inProject := tc.wd != ""
-			if id, _ := s.Attributes["cli.project.id"].(string); inProject != (len(id) == 128) {
+			if id, _ := s.Attributes["cli.project.id"].(string); inProject != (id == debugProjectID) {
 				t.Errorf("cli.project.id %q (in project: %v)", id, inProject)
+			}
+			if data, _ := os.ReadFile(filepath.Join(project, "pyproject.toml")); string(data) != "[tool.tool]\npackage_name = \"pkg\"\n" {
+				t.Errorf("debug mode changed pyproject.toml:\n%s", data)
+			}
+			if data, _ := os.ReadFile(filepath.Join(dir, "config", "tool", "telemetry.toml")); strings.Contains(string(data), "uuid") {
+				t.Errorf("debug mode made a user id:\n%s", data)
 			}
 			if inProject && (s.Attributes["cli.project.datasets"] != int64(5) || s.Attributes["cli.project.nodes"] != int64(7) || s.Attributes["cli.project.pipelines"] != int64(2)) {
 				t.Errorf("stats %v", s.Attributes)
@@ -469,8 +483,29 @@ func TestEnvironmentOptOutLooksForNoProject(t *testing.T) {
 		cfg := testConfig(nil, &bytes.Buffer{}, tc.lookup)
 		cfg.WorkDir = dir
 		cfg.Project = identity.ProjectFile{Name: "pyproject.toml", Table: "tool.tool"}
-		if got := newTelemetry(cfg).project != ""; got != tc.wantProject {
+		tel := newTelemetry(cfg)
+		tel.decide()
+		if got := tel.project != ""; got != tc.wantProject {
 			t.Errorf("project found = %v, want %v", got, tc.wantProject)
+		}
+	}
+}
+
+// telemetry status never prints credentials that an endpoint URL carries.
+func TestStatusRedactsEndpointCredentials(t *testing.T) {
+	home(t)
+	for _, lookup := range []func(string) (string, bool){
+		env(),
+		env("TOOL_TELEMETRY_ENDPOINT", "https://team:t0ken-s3cret@collector.example.org/otel"),
+	} {
+		cfg := testConfig(nil, &bytes.Buffer{}, lookup)
+		cfg.Endpoint = "https://vendor:v3ndor-s3cret@telemetry.example.com"
+		var out bytes.Buffer
+		if err := Start(cfg).WriteStatus(&out); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "xxxxx@") {
+			t.Errorf("status:\n%s", out.String())
 		}
 	}
 }

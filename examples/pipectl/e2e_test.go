@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -317,6 +318,9 @@ func readTOML(t *testing.T, path string) map[string]any {
 }
 
 // newProject creates a project as the user, outside telemetry's view.
+// base is the folder that holds the user's home and work folders.
+func (u *user) base() string { return filepath.Dir(u.home) }
+
 func (u *user) newProject(name string, extra ...string) {
 	u.t.Helper()
 	args := append([]string{"new", "--name", name, "--example", "yes"}, extra...)
@@ -656,4 +660,36 @@ func TestE2EUploaderIgnoresAProjectAboveTheSpool(t *testing.T) {
 		t.Fatalf("info: %+v", r)
 	}
 	u.waitSpans(1)
+}
+
+// A user who looks before deciding finds everything as it was: debug mode
+// makes no id, writes no project id into the repository, and does not
+// remember the notice.
+func TestE2EDebugChangesNothing(t *testing.T) {
+	u := newUser(t, "")
+	u.newProject("proj")
+	unchanged := func(before map[string]string, when string) {
+		t.Helper()
+		if after := tree(t, u.base()); !maps.Equal(before, after) {
+			t.Errorf("%s: debug mode changed files:\nbefore %v\nafter  %v", when, before, after)
+		}
+	}
+	before := tree(t, u.base())
+	for i := 0; i < 2; i++ {
+		r := u.run("proj", []string{"PIPECTL_TELEMETRY_DEBUG=1"}, "info")
+		if r.code != 0 || !strings.Contains(r.stderr, "pipectl collects anonymous usage data") {
+			t.Fatalf("debug run %d before any real one: %+v", i, r)
+		}
+	}
+	unchanged(before, "first runs")
+	u.firstRun() // a real run: the notice is remembered now
+	before = tree(t, u.base())
+	r := u.run("proj", []string{"PIPECTL_TELEMETRY_DEBUG=1"}, "info")
+	for _, want := range []string{"placeholders", `"enduser.pseudo.id"`, `"cli.project.id"`, "(placeholder:"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("debug output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	unchanged(before, "after the notice")
+	u.quiet(0)
 }
