@@ -120,6 +120,13 @@ func (s *Sink) SetAnswer(answer func(n int) Answer) {
 	s.mu.Unlock()
 }
 
+// Requests returns how many requests reached the sink.
+func (s *Sink) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
 // Accepted returns the span names of the requests answered 2xx.
 func (s *Sink) Accepted() []string {
 	s.mu.Lock()

@@ -15,7 +15,7 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxFiles       = 100
+	DefaultMaxFiles       = 1000    // a burst of commands fits; MaxBytes is the real bound
 	DefaultMaxBytes       = 4 << 20 // 4 MiB of spool in total
 	DefaultMaxAge         = 7 * 24 * time.Hour
 	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
@@ -80,6 +80,10 @@ type Config struct {
 	// it costs milliseconds on real disks, and a file torn by a power cut is
 	// recognised as corrupt and dropped by the uploader.
 	SyncWrites bool
+
+	// batchFiles caps the spool files sent in one request; 0 means
+	// maxBatchFiles. Tests set it to see an upload fail between requests.
+	batchFiles int
 
 	// LookupEnv reads the environment; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
@@ -170,6 +174,7 @@ func (cfg Config) maxFiles() int         { return orDefault(cfg.MaxFiles, Defaul
 func (cfg Config) maxBytes() int64       { return orDefault(cfg.MaxBytes, DefaultMaxBytes) }
 func (cfg Config) maxAge() time.Duration { return orDefault(cfg.MaxAge, DefaultMaxAge) }
 func (cfg Config) maxSpans() int         { return orDefault(cfg.MaxSpans, DefaultMaxSpans) }
+func (cfg Config) maxBatchFiles() int    { return orDefault(cfg.batchFiles, maxBatchFiles) }
 func (cfg Config) uploadDeadline() time.Duration {
 	return orDefault(cfg.UploadDeadline, DefaultUploadDeadline)
 }

@@ -49,8 +49,14 @@
 // upload.lock (the uploader's lock) and, after a failure, upload.next (the
 // time before which no upload is tried).
 //
-// Limits, oldest files dropped first: 100 files, 4 MiB in total, 7 days of
-// age, 1000 spans per invocation. A file that cannot be decoded is dropped
+// The uploader sends the files oldest first, up to 200 files or 512 KiB
+// in one request (a burst of commands goes in a few requests), and removes
+// them when it is answered 2xx.
+//
+// The loss rule: the oldest files are dropped first when the spool is over
+// 1000 files, 4 MiB in total or 7 days of age, and an invocation keeps at
+// most 1000 spans. Nothing else is dropped but a file the collector
+// rejects (4xx other than 408 and 429) or one that is not a valid request. A file that cannot be decoded is dropped
 // by the uploader. Deleting the spool folder empties the spool, at any
 // time; it is created again, 0700, when there is something to write.
 package spool

@@ -181,6 +181,7 @@ func TestOfflineThenOnline(t *testing.T) {
 		envDeadline+"="+deadline.String(),
 		envAttempt+"=1s",
 		envBackoff+"=-1s", // no back-off: every command starts an uploader
+		envBatch+"=1",     // a request per file, so that one can fail midway
 		envSpans+"=2")
 
 	var want []string

@@ -33,6 +33,7 @@ const (
 	envBackoff  = "XT_BACKOFF"  // Config.FailureBackoff
 	envRetryMax = "XT_RETRYMAX" // exporter.Config.RetryMaxTime, in direct mode
 	envWork     = "XT_WORK"     // how long the command itself works (default 10ms)
+	envBatch    = "XT_BATCH"    // Config.batchFiles
 )
 
 // cliReport is what the fake CLI prints on stdout.
@@ -72,6 +73,11 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+func envInt(name string) int {
+	n, _ := strconv.Atoi(os.Getenv(name))
+	return n
+}
+
 func envDuration(name string) time.Duration {
 	d, _ := time.ParseDuration(os.Getenv(name))
 	return d
@@ -86,6 +92,7 @@ func configFromEnv(logger *slog.Logger) Config {
 		UploadDeadline: envDuration(envDeadline),
 		AttemptTimeout: envDuration(envAttempt),
 		FailureBackoff: envDuration(envBackoff),
+		batchFiles:     envInt(envBatch),
 	}
 }
 

@@ -130,29 +130,29 @@ func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadR
 
 	sentAny := false
 	for len(files) > 0 {
-		for _, f := range files {
-			seen[f.name] = true
+		for len(files) > 0 {
 			if ctx.Err() != nil {
 				return true, fmt.Errorf("spool: upload deadline reached")
 			}
-			switch out, err := u.send(ctx, f.name); out {
-			case sent:
-				res.Sent++
-				sentAny = true
-			case dropped:
-				res.Dropped++
-			case skipped:
-			case stop:
+			n := batchLen(files, cfg.maxBatchFiles())
+			for _, f := range files[:n] {
+				seen[f.name] = true
+			}
+			sent, dropped, err := u.sendBatch(ctx, files[:n])
+			res.Sent += sent
+			res.Dropped += dropped
+			sentAny = sentAny || sent > 0
+			if err != nil {
 				u.backOff(err)
 				return true, err
 			}
+			files = files[n:]
 		}
 		// Files spooled while this upload ran go in the same run.
 		all, err := listSpool(dir, time.Now())
 		if err != nil {
 			return true, err
 		}
-		files = files[:0]
 		for _, f := range all {
 			if !seen[f.name] {
 				files = append(files, f)
@@ -165,14 +165,26 @@ func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadR
 	return true, nil
 }
 
-type outcome int
-
+// Bounds of one request of the uploader: a burst of recorded invocations
+// goes in a few requests, each well under a collector's usual 1 MiB cap
+// on a request body.
 const (
-	sent outcome = iota
-	dropped
-	skipped // gone or unreadable; nothing learnt about the collector
-	stop    // the collector cannot take data now: keep everything
+	maxBatchFiles = 200
+	maxBatchBytes = 512 << 10
 )
+
+// batchLen returns how many of files, oldest first, go in the next
+// request: at least one, at most maxFiles.
+func batchLen(files []spoolFile, maxFiles int) int {
+	var size int64
+	for i, f := range files {
+		size += f.size
+		if i > 0 && (i >= maxFiles || size > maxBatchBytes) {
+			return i
+		}
+	}
+	return len(files)
+}
 
 type uploader struct {
 	cfg      Config
@@ -182,31 +194,60 @@ type uploader struct {
 	client   *http.Client
 }
 
-func (u *uploader) send(ctx context.Context, name string) (outcome, error) {
-	path := filepath.Join(u.dir, name)
-	body, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return skipped, nil
+// sendBatch posts files as one request: each file is an
+// ExportTraceServiceRequest, a message of one repeated field, so their
+// concatenation is the request that holds all their spans. A file that is
+// gone is skipped; one that is not a valid request (torn by a crash) is
+// dropped. A rejected batch of several files is sent again file by file,
+// so that only a file the collector refuses is dropped. err is set when
+// the collector cannot take data now: the files stay for a later upload.
+func (u *uploader) sendBatch(ctx context.Context, files []spoolFile) (sent, dropped int, err error) {
+	var body []byte
+	var paths []string
+	for _, f := range files {
+		path := filepath.Join(u.dir, f.name)
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			u.log.Debug("spool: spool file unreadable", "file", f.name, "err", err)
+			continue
+		}
+		if !otlpwire.ValidRequest(data) {
+			u.log.Debug("spool: corrupt spool file dropped", "file", f.name, "bytes", len(data))
+			u.remove(path)
+			dropped++
+			continue
+		}
+		body = append(body, data...)
+		paths = append(paths, path)
 	}
-	if err != nil {
-		u.log.Debug("spool: spool file unreadable", "file", name, "err", err)
-		return skipped, nil
-	}
-	if !otlpwire.ValidRequest(body) {
-		u.log.Debug("spool: corrupt spool file dropped", "file", name, "bytes", len(body))
-		u.remove(path)
-		return dropped, nil
+	if len(paths) == 0 {
+		return 0, dropped, nil
 	}
 	switch v, err := otlphttp.Post(ctx, u.client, u.endpoint, u.cfg.attemptTimeout(), body); v {
 	case otlphttp.Delivered:
-		u.remove(path)
-		return sent, nil
+		for _, p := range paths {
+			u.remove(p)
+		}
+		return len(paths), dropped, nil
 	case otlphttp.Rejected:
-		u.log.Debug("spool: collector rejected a spool file; dropped", "file", name, "err", err)
-		u.remove(path)
-		return dropped, nil
+		if len(paths) > 1 {
+			for i := range files {
+				s, d, err := u.sendBatch(ctx, files[i:i+1])
+				sent, dropped = sent+s, dropped+d
+				if err != nil {
+					return sent, dropped, err
+				}
+			}
+			return sent, dropped, nil
+		}
+		u.log.Debug("spool: collector rejected a spool file; dropped", "file", filepath.Base(paths[0]), "err", err)
+		u.remove(paths[0])
+		return 0, dropped + 1, nil
 	default:
-		return stop, err
+		return 0, dropped, err
 	}
 }
 

@@ -3,6 +3,7 @@ package spool
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -74,9 +75,11 @@ func TestUpload(t *testing.T) {
 			if tc.errHas == "" && err != nil || err != nil && !strings.Contains(err.Error(), tc.errHas) || tc.errHas != "" && err == nil {
 				t.Errorf("Upload error %v, want one containing %q", err, tc.errHas)
 			}
+			// One request holds the three files; a rejected one is sent
+			// again file by file, so that only what is refused is dropped.
 			wantGot := []string{"a", "b", "c"}
-			if tc.left != nil {
-				wantGot = []string{"a"} // stopped after the first answer
+			if tc.want.Dropped == 3 {
+				wantGot = append(wantGot, "a", "b", "c")
 			}
 			if g := got(); !slices.Equal(g, wantGot) {
 				t.Errorf("collector got %q, want %q", g, wantGot)
@@ -147,5 +150,43 @@ func TestUploadLockedReturnsAtOnce(t *testing.T) {
 	res, err := Upload(context.Background(), cfg)
 	if !errors.Is(err, ErrUploadInProgress) || res != (UploadResult{}) || len(got()) != 0 {
 		t.Errorf("Upload while locked = %+v, %v; collector got %q", res, err, got())
+	}
+}
+
+// A burst of commands is kept whole and sent in a few requests; beyond the
+// caps the oldest files go first (the loss rule of the package doc).
+func TestUploadBurst(t *testing.T) {
+	srv, got := loopback(t, status(200))
+	cfg := testConfig(t)
+	cfg.Endpoint = srv.URL
+	now := time.Now()
+	var want []string
+	for i := range 348 {
+		name := fmt.Sprintf("burst-%03d", i)
+		writeTestFile(t, cfg.SpoolDir, name, now.Add(time.Duration(i-348)*time.Millisecond))
+		want = append(want, name)
+	}
+	res, err := Upload(context.Background(), cfg)
+	if err != nil || res != (UploadResult{Sent: 348}) {
+		t.Fatalf("Upload = %+v, %v; want all 348 sent", res, err)
+	}
+	if g := got(); !slices.Equal(g, want) {
+		t.Errorf("collector got %d spans, want the 348 in order", len(g))
+	}
+	if n := srv.Requests(); n != 2 {
+		t.Errorf("%d requests, want 2 (%d files at most in one)", n, maxBatchFiles)
+	}
+
+	// Over the file cap, the oldest are dropped first.
+	cfg.MaxFiles = 300
+	for i := range 310 {
+		writeTestFile(t, cfg.SpoolDir, fmt.Sprintf("over-%03d", i), now.Add(time.Duration(i-310)*time.Millisecond))
+	}
+	files, err := trimSpool(cfg, cfg.SpoolDir, time.Now(), cfg.logger())
+	if err != nil || len(files) != 300 {
+		t.Fatalf("trim kept %d files, %v; want 300", len(files), err)
+	}
+	if left := spoolNames(t, cfg.SpoolDir); left[0] != "over-010" {
+		t.Errorf("oldest kept %q, want over-010", left[0])
 	}
 }
