@@ -81,15 +81,29 @@ func Decide(cfg Config) Decision {
 	if read == nil {
 		read = os.ReadFile
 	}
+	// Most restrictive wins: a "no" from either file is off, whatever the
+	// other says; a "yes" counts only when no file says no.
+	var yes *Decision
 	if cfg.ProjectRoot != "" {
 		if d, ok := decideProject(filepath.Join(cfg.ProjectRoot, ProjectFileName), read); ok {
-			return d
+			if !d.Enabled {
+				return d
+			}
+			yes = &d
 		}
 	}
 	if cfg.UserFile != "" {
 		if d, ok := decideUser(cfg.UserFile, read); ok {
-			return d
+			if !d.Enabled {
+				return d
+			}
+			if yes == nil {
+				yes = &d
+			}
 		}
+	}
+	if yes != nil {
+		return *yes
 	}
 	return Decision{Enabled: true, Source: SourceDefault, Detail: "no choice recorded: enabled by default"}
 }
