@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/privdir"
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 )
@@ -93,6 +94,11 @@ func Decide(cfg Config) Decision {
 		}
 	}
 	if cfg.UserFile != "" {
+		// A linked or foreign folder could hold anyone's choice and
+		// receives our writes: off for the run, with the reason.
+		if err := privdir.Check(filepath.Dir(cfg.UserFile)); err != nil {
+			return Decision{Enabled: false, Source: SourceUser, Detail: err.Error()}
+		}
 		if d, ok := decideUser(cfg.UserFile, read); ok {
 			if !d.Enabled {
 				return d

@@ -464,3 +464,29 @@ func snapshot(t *testing.T, root string) string {
 	}
 	return b.String()
 }
+
+// TestDecideRefusesUnsafeUserFolder: a user folder that is a symbolic link
+// (or not a folder) turns collection off, whatever the files say, and
+// the decision says why.
+func TestDecideRefusesUnsafeUserFolder(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := filepath.Join(root, "elsewhere")
+	mkdir(t, elsewhere)
+	put(t, filepath.Join(elsewhere, "telemetry.toml"), "[telemetry]\nconsent = true\n")
+	project := filepath.Join(root, "project")
+	mkdir(t, project)
+	put(t, filepath.Join(project, ".telemetry"), "consent: true\n")
+	link := filepath.Join(root, "config", "pipectl")
+	mkdir(t, filepath.Dir(link))
+	if err := os.Symlink(elsewhere, link); err != nil {
+		t.Skipf("no symlinks: %v", err)
+	}
+	notDir := filepath.Join(root, "config", "other")
+	put(t, notDir, "")
+	for _, dir := range []string{link, notDir} {
+		d := Decide(Config{Tool: "pipectl", ProjectRoot: project, UserFile: filepath.Join(dir, "telemetry.toml"), LookupEnv: env(nil)})
+		if d.Enabled || d.Source != SourceUser || !strings.Contains(d.Detail, dir) {
+			t.Fatalf("Decide with user folder %s = %+v, want off by user naming the folder", dir, d)
+		}
+	}
+}

@@ -10,7 +10,9 @@
 //     disable" in telemetry.toml ([telemetry] consent = false). A file that
 //     is unreadable, malformed or without a boolean consent counts as a
 //     "no" (a telemetry.toml without a consent key is no choice). When both
-//     say no, the decision names the project.
+//     say no, the decision names the project. A user folder (the one holding
+//     telemetry.toml) that is a symbolic link, not a folder, or another
+//     user's is refused, as the user's "no" (see internal/privdir).
 //  3. Otherwise any "yes" (consent: true|yes|on in .telemetry, or
 //     consent = true saved by "telemetry enable") is explicit consent; the
 //     decision names the project's yes before the user's.

@@ -45,6 +45,13 @@ func Check(path string) error {
 	return verify(path, fi)
 }
 
+// Owned reports whether fi (from Stat or Lstat) belongs to the effective
+// user; always true where owners are not checked (Windows).
+func Owned(fi fs.FileInfo) bool {
+	_, foreign := foreignOwner(fi)
+	return !foreign
+}
+
 // verify applies the rules to what Lstat (or Stat of an open folder)
 // returned.
 func verify(path string, fi fs.FileInfo) error {
