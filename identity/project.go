@@ -17,6 +17,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/readlimit"
 	"github.com/anontel/anontel/internal/tomledit"
 )
 
@@ -34,38 +35,83 @@ type ProjectFile struct {
 	IDKey          string // "project_id"
 }
 
-// Root returns the nearest ancestor of start (start included) that is a
-// project root: Name exists there, is TOML and has Table. Files without the
-// table, or unreadable, are skipped. Root never writes.
-func (p ProjectFile) Root(start string) (string, bool) {
+// MaxProjectFile bounds what is read of a project file (64 KiB, as for
+// .telemetry). Every command reads it, even with consent off, and decoding
+// TOML costs more than linear time in the number of keys (a 1 MB file with
+// 20,000 keys took over a second), so a bigger file is left alone: it still
+// marks a project root (so the project's .telemetry is honoured) but gives
+// no id and is never edited. Real project files are a few KB.
+const MaxProjectFile = 64 << 10
+
+// ErrTooLarge is wrapped by the error of Project.ID and ProjectID when the
+// project file holds more than MaxProjectFile bytes.
+var ErrTooLarge = errors.New("identity: project file too large")
+
+// Project is a project root found by Find, with its project file as read
+// and parsed there, once: ID reuses it instead of reading the file again.
+type Project struct {
+	Root string // the folder holding the project file
+
+	file ProjectFile
+	data []byte         // the file's bytes as read by Find
+	doc  map[string]any // data parsed; nil when the file is too large
+}
+
+// Find returns the project at the nearest ancestor of start (start
+// included): the first folder where Name exists and is TOML with Table, or
+// where Name holds more than MaxProjectFile bytes (a project root whose file
+// is left alone). Files without the table, unparseable or unreadable, are
+// skipped. At most MaxProjectFile+1 bytes of each file are read; Find
+// never writes.
+func (p ProjectFile) Find(start string) (*Project, bool) {
 	dir, err := filepath.Abs(start)
 	if err != nil || p.Name == "" {
-		return "", false
+		return nil, false
 	}
 	for {
-		if doc, err := p.read(dir); err == nil {
-			if _, ok := lookup(doc, p.Table).(map[string]any); ok {
-				return dir, true
+		data, err := readlimit.File(filepath.Join(dir, p.Name), MaxProjectFile)
+		switch {
+		case errors.Is(err, readlimit.ErrTooLarge):
+			return &Project{Root: dir, file: p}, true
+		case err == nil:
+			var doc map[string]any
+			if toml.Unmarshal(data, &doc) == nil {
+				if _, ok := lookup(doc, p.Table).(map[string]any); ok {
+					return &Project{Root: dir, file: p, data: data, doc: doc}, true
+				}
 			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", false
+			return nil, false
 		}
 		dir = parent
 	}
 }
 
-func (p ProjectFile) read(root string) (map[string]any, error) {
-	data, err := os.ReadFile(filepath.Join(root, p.Name))
-	if err != nil {
-		return nil, err
+// Root returns the folder of the project Find finds from start. Prefer
+// Find when the project id will be wanted too: it reads the file once.
+func (p ProjectFile) Root(start string) (string, bool) {
+	pr, ok := p.Find(start)
+	if !ok {
+		return "", false
 	}
-	var doc map[string]any
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return nil, err
+	return pr.Root, true
+}
+
+// ID returns the project's id as ProjectID does, from the file as Find read
+// it: with the id stored there, no file is read again. Only when the id must
+// be added is the file read again, under its lock, and replaced if it is
+// unchanged since. A project file larger than MaxProjectFile gives an error
+// wrapping ErrTooLarge, and is not touched.
+func (pr *Project) ID() (string, error) {
+	if pr == nil {
+		return "", errors.New("identity: no project")
 	}
-	return doc, nil
+	if pr.doc == nil {
+		return "", fmt.Errorf("identity: %s: %w (more than %d bytes): no project id", pr.file.Name, ErrTooLarge, MaxProjectFile)
+	}
+	return projectIDFrom(filepath.Join(pr.Root, pr.file.Name), pr.file, pr.data, pr.doc)
 }
 
 // ProjectID returns sha512_hex(project_id + package_name), 128 lower-case hex
@@ -78,19 +124,26 @@ func (p ProjectFile) read(root string) (map[string]any, error) {
 // re-parsed before it replaces the original atomically with the same mode.
 // Call it only with consent on. A stored id is read even when the file is
 // read-only. An unparseable, read-only or unwritable file gives an error and
-// is left untouched.
+// is left untouched, as is a file larger than MaxProjectFile (ErrTooLarge).
+// ProjectID reads the file; Project.ID reuses what Find read.
 func ProjectID(root string, p ProjectFile) (string, error) {
+	return projectIDFrom(filepath.Join(root, p.Name), p, nil, nil)
+}
+
+// projectIDFrom computes the id from data and doc when given (as Find read
+// them), else from the file.
+func projectIDFrom(path string, p ProjectFile, data []byte, doc map[string]any) (string, error) {
 	if p.Name == "" || p.IDTable == "" || p.IDKey == "" {
 		return "", errors.New("identity: project file not configured")
 	}
-	path := filepath.Join(root, p.Name)
 	// A concurrent first run may add an id between our read and our write;
 	// then read again and use that id.
 	for range 3 {
-		hash, err := projectID(path, p)
+		hash, err := projectID(path, p, data, doc)
 		if !errors.Is(err, errChanged) {
 			return hash, err
 		}
+		data, doc = nil, nil
 	}
 	return "", errChanged
 }
@@ -100,14 +153,15 @@ const lockTimeout = 2 * time.Second
 
 var errChanged = errors.New("identity: project file changed while adding the project id")
 
-func projectID(path string, p ProjectFile) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("identity: reading project file: %w", err)
-	}
-	var doc map[string]any
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
+func projectID(path string, p ProjectFile, data []byte, doc map[string]any) (string, error) {
+	var err error
+	if doc == nil {
+		if data, err = readProjectFile(path, p); err != nil {
+			return "", err
+		}
+		if err := toml.Unmarshal(data, &doc); err != nil {
+			return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
+		}
 	}
 
 	pkg := UndefinedPackageName
@@ -183,13 +237,25 @@ func storeProjectID(path string, data []byte, p ProjectFile) (string, error) {
 	}
 	// Another process may have changed the file since it was read (before
 	// we held the lock); do not overwrite its change.
-	if now, err := os.ReadFile(target); err != nil || !bytes.Equal(now, data) {
+	if now, err := readProjectFile(target, p); err != nil || !bytes.Equal(now, data) {
 		return "", errChanged
 	}
 	if err := atomicfile.WriteFile(target, out, fi.Mode().Perm(), true); err != nil {
 		return "", fmt.Errorf("identity: writing project file: %w", err)
 	}
 	return id, nil
+}
+
+// readProjectFile reads at most MaxProjectFile bytes of the project file.
+func readProjectFile(path string, p ProjectFile) ([]byte, error) {
+	data, err := readlimit.File(path, MaxProjectFile)
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return nil, fmt.Errorf("identity: %s: %w (more than %d bytes): no project id", p.Name, ErrTooLarge, MaxProjectFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: reading project file: %w", err)
+	}
+	return data, nil
 }
 
 // hashProjectID is what is sent: sha512_hex(project_id + package_name).
