@@ -14,7 +14,6 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/google/uuid"
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/anontel/anontel/internal/readlimit"
@@ -53,8 +52,8 @@ type Project struct {
 	Root string // the folder holding the project file
 
 	file ProjectFile
-	data []byte         // the file's bytes as read by Find
-	doc  map[string]any // data parsed; nil when the file is too large
+	data []byte   // the file's bytes as read by Find; nil when too large
+	scan *scanned // what Find read in data
 }
 
 // Find returns the project at the nearest ancestor of start (start
@@ -74,11 +73,8 @@ func (p ProjectFile) Find(start string) (*Project, bool) {
 		case errors.Is(err, readlimit.ErrTooLarge):
 			return &Project{Root: dir, file: p}, true
 		case err == nil:
-			var doc map[string]any
-			if toml.Unmarshal(data, &doc) == nil {
-				if _, ok := lookup(doc, p.Table).(map[string]any); ok {
-					return &Project{Root: dir, file: p, data: data, doc: doc}, true
-				}
+			if s, err := scan(data, p); err == nil && s.marker {
+				return &Project{Root: dir, file: p, data: data, scan: &s}, true
 			}
 		}
 		parent := filepath.Dir(dir)
@@ -108,10 +104,10 @@ func (pr *Project) ID() (string, error) {
 	if pr == nil {
 		return "", errors.New("identity: no project")
 	}
-	if pr.doc == nil {
+	if pr.scan == nil {
 		return "", fmt.Errorf("identity: %s: %w (more than %d bytes): no project id", pr.file.Name, ErrTooLarge, MaxProjectFile)
 	}
-	return projectIDFrom(filepath.Join(pr.Root, pr.file.Name), pr.file, pr.data, pr.doc)
+	return projectIDFrom(filepath.Join(pr.Root, pr.file.Name), pr.file, pr.data, pr.scan)
 }
 
 // ProjectID returns sha512_hex(project_id + package_name), 128 lower-case hex
@@ -130,20 +126,20 @@ func ProjectID(root string, p ProjectFile) (string, error) {
 	return projectIDFrom(filepath.Join(root, p.Name), p, nil, nil)
 }
 
-// projectIDFrom computes the id from data and doc when given (as Find read
-// them), else from the file.
-func projectIDFrom(path string, p ProjectFile, data []byte, doc map[string]any) (string, error) {
+// projectIDFrom computes the id from data and what was scanned in it when
+// given (as Find read them), else from the file.
+func projectIDFrom(path string, p ProjectFile, data []byte, sc *scanned) (string, error) {
 	if p.Name == "" || p.IDTable == "" || p.IDKey == "" {
 		return "", errors.New("identity: project file not configured")
 	}
 	// A concurrent first run may add an id between our read and our write;
 	// then read again and use that id.
 	for range 3 {
-		hash, err := projectID(path, p, data, doc)
+		hash, err := projectID(path, p, data, sc)
 		if !errors.Is(err, errChanged) {
 			return hash, err
 		}
-		data, doc = nil, nil
+		data, sc = nil, nil
 	}
 	return "", errChanged
 }
@@ -153,38 +149,39 @@ const lockTimeout = 2 * time.Second
 
 var errChanged = errors.New("identity: project file changed while adding the project id")
 
-func projectID(path string, p ProjectFile, data []byte, doc map[string]any) (string, error) {
-	var err error
-	if doc == nil {
+func projectID(path string, p ProjectFile, data []byte, sc *scanned) (string, error) {
+	if sc == nil {
+		var err error
 		if data, err = readProjectFile(path, p); err != nil {
 			return "", err
 		}
-		if err := toml.Unmarshal(data, &doc); err != nil {
+		s, err := scan(data, p)
+		if err != nil {
 			return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
 		}
+		sc = &s
 	}
 
 	pkg := UndefinedPackageName
-	if p.PackageNameKey != "" {
-		if v, ok := lookup(doc, p.Table+"."+p.PackageNameKey).(string); ok && v != "" {
-			pkg = v
-		}
+	if sc.pkg != "" {
+		pkg = sc.pkg
 	}
 
 	var id string
-	switch v := lookup(doc, p.IDTable+"."+p.IDKey).(type) {
+	switch v := sc.id.(type) {
 	case string:
 		if v == "" {
 			return "", fmt.Errorf("identity: %s.%s is empty", p.IDTable, p.IDKey)
 		}
 		id = v
 	case nil:
+		var err error
 		id, err = storeProjectID(path, data, p)
 		if err != nil {
 			return "", err
 		}
 	default:
-		return "", fmt.Errorf("identity: %s.%s is a %T, not a string", p.IDTable, p.IDKey, v)
+		return "", fmt.Errorf("identity: %s.%s is a %v, not a string", p.IDTable, p.IDKey, v)
 	}
 	return hashProjectID(id, pkg), nil
 }
@@ -262,17 +259,4 @@ func readProjectFile(path string, p ProjectFile) ([]byte, error) {
 func hashProjectID(id, pkg string) string {
 	sum := sha512.Sum512([]byte(id + pkg))
 	return hex.EncodeToString(sum[:])
-}
-
-// lookup returns the value at a dotted path in a parsed TOML document, or nil.
-func lookup(doc map[string]any, dotted string) any {
-	var cur any = doc
-	for _, part := range strings.Split(dotted, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[part]
-	}
-	return cur
 }
