@@ -14,6 +14,7 @@ import (
 
 	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/anontel/anontel/internal/privdir"
+	"github.com/anontel/anontel/internal/readlimit"
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 )
@@ -52,7 +53,8 @@ type Config struct {
 	ProjectRoot string                      // "" outside a project: no .telemetry is read
 	UserFile    string                      // path of telemetry.toml; "" = none
 	LookupEnv   func(string) (string, bool) // nil = os.LookupEnv
-	// ReadFile reads the consent files; nil = os.ReadFile. Tests use it to
+	// ReadFile reads the consent files; nil reads at most 64 KiB + 1 byte of
+	// a regular file (a bigger one is refused as too large). Tests use it to
 	// prove which files are read.
 	ReadFile func(name string) ([]byte, error)
 }
@@ -80,7 +82,7 @@ func Decide(cfg Config) Decision {
 	}
 	read := cfg.ReadFile
 	if read == nil {
-		read = os.ReadFile
+		read = readBounded
 	}
 	// Most restrictive wins: a "no" from either file is off, whatever the
 	// other says; a "yes" counts only when no file says no.
@@ -114,6 +116,13 @@ func Decide(cfg Config) Decision {
 	return Decision{Enabled: true, Source: SourceDefault, Detail: "no choice recorded: enabled by default"}
 }
 
+// readBounded reads a consent file without reading more than a consent file
+// can hold: a stranger's repository chooses the size of .telemetry. The
+// user's telemetry.toml is ours, but the same bound costs it nothing.
+func readBounded(path string) ([]byte, error) {
+	return readlimit.File(path, maxProjectFile)
+}
+
 // decideProject reads the project's .telemetry; ok is false when it does not
 // exist, so that the next rule applies.
 func decideProject(path string, read func(string) ([]byte, error)) (d Decision, ok bool) {
@@ -124,10 +133,10 @@ func decideProject(path string, read func(string) ([]byte, error)) (d Decision, 
 	if errors.Is(err, fs.ErrNotExist) {
 		return Decision{}, false
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, readlimit.ErrTooLarge) {
 		return off("unreadable")
 	}
-	if len(data) > maxProjectFile {
+	if len(data) > maxProjectFile || errors.Is(err, readlimit.ErrTooLarge) {
 		return off("too large")
 	}
 	var doc yaml.Node
@@ -194,6 +203,9 @@ func decideUser(path string, read func(string) ([]byte, error)) (d Decision, ok 
 	data, err := read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Decision{}, false
+	}
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return off("too large")
 	}
 	if err != nil {
 		return off("unreadable")

@@ -105,6 +105,7 @@ func TestDecide(t *testing.T) {
 		{name: "user file without consent: default", user: s("[telemetry]\nuuid = \"x\"\n"), want: on, source: SourceDefault},
 		{name: "user file not TOML", user: s("[telemetry\nconsent = true"), want: off, source: SourceUser, detail: "not valid TOML"},
 		{name: "user consent not a bool", user: s("[telemetry]\nconsent = \"yes\"\n"), want: off, source: SourceUser, detail: "consent is not a boolean"},
+		{name: "user file too large", user: s("[telemetry]\nconsent = true\n" + strings.Repeat("#", maxProjectFile)), want: off, source: SourceUser, detail: "too large"},
 		{name: "user file unreadable (a folder)", user: s(dirMarker), want: off, source: SourceUser, detail: "unreadable"},
 
 		// Rule 4: default.
