@@ -1,15 +1,27 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
 
+// procFD tells whether /proc is there to name an unnamed file by (not in
+// every chroot or sandbox).
+var procFD = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/fd")
+	return err == nil
+})
+
 // createUnnamed opens a file with no name in dir (O_TMPFILE). Some file
 // systems do not support it; the caller then falls back to a named file.
 func createUnnamed(dir string) (*os.File, error) {
+	if !procFD() {
+		return nil, errors.New("atomicfile: no /proc/self/fd")
+	}
 	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
