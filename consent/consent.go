@@ -13,6 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/privdir"
+	"github.com/anontel/anontel/internal/readlimit"
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
 )
@@ -27,8 +29,8 @@ const (
 	SourceDefault Source = "default"     // implicit consent
 )
 
-// ProjectFileName is the name of the project-level consent file.
-const ProjectFileName = ".telemetry"
+// projectFileName is the name of the project-level consent file.
+const projectFileName = ".telemetry"
 
 // maxProjectFile bounds what Decide reads from .telemetry, which holds one
 // line; anything larger is not a consent file and is refused (off).
@@ -51,7 +53,8 @@ type Config struct {
 	ProjectRoot string                      // "" outside a project: no .telemetry is read
 	UserFile    string                      // path of telemetry.toml; "" = none
 	LookupEnv   func(string) (string, bool) // nil = os.LookupEnv
-	// ReadFile reads the consent files; nil = os.ReadFile. Tests use it to
+	// ReadFile reads the consent files; nil reads at most 64 KiB + 1 byte of
+	// a regular file (a bigger one is refused as too large). Tests use it to
 	// prove which files are read.
 	ReadFile func(name string) ([]byte, error)
 }
@@ -69,19 +72,45 @@ func Decide(cfg Config) Decision {
 	}
 	read := cfg.ReadFile
 	if read == nil {
-		read = os.ReadFile
+		read = readBounded
 	}
+	// Most restrictive wins: a "no" from either file is off, whatever the
+	// other says; a "yes" counts only when no file says no.
+	var yes *Decision
 	if cfg.ProjectRoot != "" {
-		if d, ok := decideProject(filepath.Join(cfg.ProjectRoot, ProjectFileName), read); ok {
-			return d
+		if d, ok := decideProject(filepath.Join(cfg.ProjectRoot, projectFileName), read); ok {
+			if !d.Enabled {
+				return d
+			}
+			yes = &d
 		}
 	}
 	if cfg.UserFile != "" {
+		// A linked or foreign folder could hold anyone's choice and
+		// receives our writes: off for the run, with the reason.
+		if err := privdir.Check(filepath.Dir(cfg.UserFile)); err != nil {
+			return Decision{Enabled: false, Source: SourceUser, Detail: err.Error()}
+		}
 		if d, ok := decideUser(cfg.UserFile, read); ok {
-			return d
+			if !d.Enabled {
+				return d
+			}
+			if yes == nil {
+				yes = &d
+			}
 		}
 	}
+	if yes != nil {
+		return *yes
+	}
 	return Decision{Enabled: true, Source: SourceDefault, Detail: "no choice recorded: enabled by default"}
+}
+
+// readBounded reads a consent file without reading more than a consent file
+// can hold: a stranger's repository chooses the size of .telemetry. The
+// user's telemetry.toml is ours, but the same bound costs it nothing.
+func readBounded(path string) ([]byte, error) {
+	return readlimit.File(path, maxProjectFile)
 }
 
 // decideProject reads the project's .telemetry; ok is false when it does not
@@ -94,10 +123,10 @@ func decideProject(path string, read func(string) ([]byte, error)) (d Decision, 
 	if errors.Is(err, fs.ErrNotExist) {
 		return Decision{}, false
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, readlimit.ErrTooLarge) {
 		return off("unreadable")
 	}
-	if len(data) > maxProjectFile {
+	if len(data) > maxProjectFile || errors.Is(err, readlimit.ErrTooLarge) {
 		return off("too large")
 	}
 	var doc yaml.Node
@@ -165,6 +194,9 @@ func decideUser(path string, read func(string) ([]byte, error)) (d Decision, ok 
 	if errors.Is(err, fs.ErrNotExist) {
 		return Decision{}, false
 	}
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return off("too large")
+	}
 	if err != nil {
 		return off("unreadable")
 	}
@@ -189,8 +221,8 @@ func decideUser(path string, read func(string) ([]byte, error)) (d Decision, ok 
 // meant for a `new --telemetry=yes|no` command.
 func WriteProjectConsent(dir string, consent bool) error {
 	data := fmt.Sprintf("consent: %t\n", consent)
-	if err := atomicfile.WriteFile(filepath.Join(dir, ProjectFileName), []byte(data), 0o644, true); err != nil {
-		return fmt.Errorf("consent: writing %s: %w", ProjectFileName, err)
+	if err := atomicfile.WriteFile(filepath.Join(dir, projectFileName), []byte(data), 0o644, true); err != nil {
+		return fmt.Errorf("consent: writing %s: %w", projectFileName, err)
 	}
 	if err := ignoreInGit(filepath.Join(dir, ".gitignore")); err != nil {
 		return fmt.Errorf("consent: updating .gitignore: %w", err)
@@ -212,11 +244,11 @@ func ignoreInGit(path string) error {
 	}
 	for line := range strings.Lines(string(data)) {
 		switch strings.TrimSpace(line) {
-		case ProjectFileName, "/" + ProjectFileName:
+		case projectFileName, "/" + projectFileName:
 			return nil
 		}
 	}
-	add := ProjectFileName + "\n"
+	add := projectFileName + "\n"
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		add = "\n" + add
 	}

@@ -41,9 +41,19 @@ func TestDecide(t *testing.T) {
 		{name: "other tool's variable ignored", env: map[string]string{"KEDRO_DISABLE_TELEMETRY": "1", "PIPECTL_TELEMETRY": "off"}, want: on, source: SourceDefault},
 		{name: "env overrides corrupt files", env: map[string]string{"DO_NOT_TRACK": ""}, project: s(": ["), user: s("[["), want: off, source: SourceEnv},
 
-		// Rule 2: the project's .telemetry.
-		{name: "project true", project: s("consent: true\n"), user: s("[telemetry]\nconsent = false"), want: on, source: SourceProject},
-		{name: "project false beats user true", project: s("consent: false\n"), user: s("[telemetry]\nconsent = true"), want: off, source: SourceProject},
+		// Rule 2: any "no" in the project's .telemetry or the user's
+		// choice is off, whatever the other says.
+		{name: "user false beats project true", project: s("consent: true\n"), user: s("[telemetry]\nconsent = false"), want: off, source: SourceUser, detail: "consent = false"},
+		{name: "project false beats user true", project: s("consent: false\n"), user: s("[telemetry]\nconsent = true"), want: off, source: SourceProject, detail: "consent: false"},
+		{name: "both false: the project is named", project: s("consent: no\n"), user: s("[telemetry]\nconsent = false"), want: off, source: SourceProject},
+		{name: "corrupt user file beats project true", project: s("consent: true\n"), user: s("[telemetry\nconsent = true"), want: off, source: SourceUser, detail: "not valid TOML"},
+		{name: "corrupt project beats user true", project: s("consent: maybe\n"), user: s("[telemetry]\nconsent = true"), want: off, source: SourceProject, detail: "consent is not a boolean"},
+
+		// Rule 3: any explicit "yes", with no "no", is explicit consent.
+		{name: "project true", project: s("consent: true\n"), want: on, source: SourceProject},
+		{name: "project true, user true", project: s("consent: true\n"), user: s("[telemetry]\nconsent = true"), want: on, source: SourceProject},
+		{name: "project true, user file without consent", project: s("consent: true\n"), user: s("[telemetry]\nuuid = \"x\"\n"), want: on, source: SourceProject},
+		{name: "user true, project absent", inProject: true, user: s("[telemetry]\nconsent = true"), want: on, source: SourceUser},
 		{name: "project yes", project: s("consent: yes"), want: on, source: SourceProject},
 		{name: "project no", project: s("consent: no"), want: off, source: SourceProject},
 		{name: "project on", project: s("consent: on"), want: on, source: SourceProject},
@@ -55,7 +65,7 @@ func TestDecide(t *testing.T) {
 		{name: "project with comments and other keys", project: s("# chosen at creation\nother: 1\nconsent: yes # ok\n"), want: on, source: SourceProject},
 		{name: "project explicit bool tag", project: s("consent: !!bool true"), want: on, source: SourceProject},
 
-		// Rule 2, bad input: off, quietly, with the reason.
+		// The project's .telemetry, bad input: off, quietly, with the reason.
 		{name: "project not YAML", project: s("consent: [true\n"), user: s("[telemetry]\nconsent = true"), want: off, source: SourceProject, detail: "not YAML"},
 		{name: "project tab-indented junk", project: s("\tconsent: true\n\t- x"), want: off, source: SourceProject, detail: "not YAML"},
 		{name: "project empty", project: s(""), want: off, source: SourceProject, detail: "consent is missing"},
@@ -73,12 +83,13 @@ func TestDecide(t *testing.T) {
 		{name: "project unreadable (a folder)", project: s(dirMarker), want: off, source: SourceProject, detail: "unreadable"},
 		{name: "in project, no .telemetry: next rule", inProject: true, user: s("[telemetry]\nconsent = false"), want: off, source: SourceUser},
 
-		// Rule 3: the user's saved choice.
+		// The user's saved choice.
 		{name: "user false", user: s("# mine\n[telemetry]\nconsent = false\nuuid = \"x\"\n"), want: off, source: SourceUser, detail: "consent = false"},
 		{name: "user true", user: s("[telemetry]\nconsent = true\n"), want: on, source: SourceUser},
 		{name: "user file without consent: default", user: s("[telemetry]\nuuid = \"x\"\n"), want: on, source: SourceDefault},
 		{name: "user file not TOML", user: s("[telemetry\nconsent = true"), want: off, source: SourceUser, detail: "not valid TOML"},
 		{name: "user consent not a bool", user: s("[telemetry]\nconsent = \"yes\"\n"), want: off, source: SourceUser, detail: "consent is not a boolean"},
+		{name: "user file too large", user: s("[telemetry]\nconsent = true\n" + strings.Repeat("#", maxProjectFile)), want: off, source: SourceUser, detail: "too large"},
 		{name: "user file unreadable (a folder)", user: s(dirMarker), want: off, source: SourceUser, detail: "unreadable"},
 
 		// Rule 4: default.
@@ -437,4 +448,30 @@ func snapshot(t *testing.T, root string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestDecideRefusesUnsafeUserFolder: a user folder that is a symbolic link
+// (or not a folder) turns collection off, whatever the files say, and
+// the decision says why.
+func TestDecideRefusesUnsafeUserFolder(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := filepath.Join(root, "elsewhere")
+	mkdir(t, elsewhere)
+	put(t, filepath.Join(elsewhere, "telemetry.toml"), "[telemetry]\nconsent = true\n")
+	project := filepath.Join(root, "project")
+	mkdir(t, project)
+	put(t, filepath.Join(project, ".telemetry"), "consent: true\n")
+	link := filepath.Join(root, "config", "pipectl")
+	mkdir(t, filepath.Dir(link))
+	if err := os.Symlink(elsewhere, link); err != nil {
+		t.Skipf("no symlinks: %v", err)
+	}
+	notDir := filepath.Join(root, "config", "other")
+	put(t, notDir, "")
+	for _, dir := range []string{link, notDir} {
+		d := Decide(Config{Tool: "pipectl", ProjectRoot: project, UserFile: filepath.Join(dir, "telemetry.toml"), LookupEnv: env(nil)})
+		if d.Enabled || d.Source != SourceUser || !strings.Contains(d.Detail, dir) {
+			t.Fatalf("Decide with user folder %s = %+v, want off by user naming the folder", dir, d)
+		}
+	}
 }

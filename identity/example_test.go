@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/anontel/anontel/identity"
 )
@@ -23,31 +22,20 @@ func ExampleUserID() {
 	// Output: 36 true
 }
 
-func ExampleProjectID() {
+func ExampleProjectFile_Find() {
 	root, _ := os.MkdirTemp("", "project")
 	defer os.RemoveAll(root)
-	pyproject := filepath.Join(root, "pyproject.toml")
-	os.WriteFile(pyproject, []byte("# my project\n[tool.pipectl]\npackage_name = \"demo\"\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "pyproject.toml"), []byte("[tool.pipectl]\npackage_name = \"demo\"\n"), 0o644)
+	p := identity.ProjectFile{Name: "pyproject.toml", Table: "tool.pipectl", PackageNameKey: "package_name",
+		IDTable: "tool.pipectl_telemetry", IDKey: "project_id"}
 
-	p := identity.ProjectFile{
-		Name:           "pyproject.toml",
-		Table:          "tool.pipectl",
-		PackageNameKey: "package_name",
-		IDTable:        "tool.pipectl_telemetry",
-		IDKey:          "project_id",
-	}
-	start := filepath.Join(root, "src")
-	os.Mkdir(start, 0o755)
-	projectRoot, ok := p.Root(start)
-	fmt.Println(ok, projectRoot == root)
+	project, ok := p.Find(root) // every command: reads the file once, writes nothing
+	fmt.Println(ok, project.Root == root)
 
-	hash, _ := identity.ProjectID(projectRoot, p)
-	fmt.Println(len(hash))
-
-	data, _ := os.ReadFile(pyproject)
-	fmt.Println(strings.HasPrefix(string(data), "# my project\n[tool.pipectl]\npackage_name = \"demo\"\n\n[tool.pipectl_telemetry]\nproject_id = '"))
+	// Later, only with consent on: no second read when the id is stored.
+	hash, err := project.ID()
+	fmt.Println(len(hash), err)
 	// Output:
 	// true true
-	// 128
-	// true
+	// 128 <nil>
 }

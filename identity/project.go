@@ -14,61 +14,103 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/google/uuid"
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/readlimit"
 	"github.com/anontel/anontel/internal/tomledit"
 )
 
-// UndefinedPackageName stands for the package name when the project file
+// undefinedPackageName stands for the package name when the project file
 // names none.
-const UndefinedPackageName = "undefined_package_name"
+const undefinedPackageName = "undefined_package_name"
 
 // ProjectFile describes where a tool keeps its project marker, its package
 // name and the project id.
 type ProjectFile struct {
 	Name           string // "pyproject.toml"
 	Table          string // marker table, e.g. "tool.pipectl": a folder is a project root if Name exists there and has this table; also holds the package name
-	PackageNameKey string // "package_name" inside Table; missing -> UndefinedPackageName
+	PackageNameKey string // "package_name" inside Table; missing -> undefinedPackageName
 	IDTable        string // "tool.pipectl_telemetry"
 	IDKey          string // "project_id"
 }
 
-// Root returns the nearest ancestor of start (start included) that is a
-// project root: Name exists there, is TOML and has Table. Files without the
-// table, or unreadable, are skipped. Root never writes.
-func (p ProjectFile) Root(start string) (string, bool) {
+// maxProjectFile bounds what is read of a project file (64 KiB, as for
+// .telemetry). Every command reads it, even with consent off, and decoding
+// TOML costs more than linear time in the number of keys (a 1 MB file with
+// 20,000 keys took over a second), so a bigger file is left alone: it still
+// marks a project root (so the project's .telemetry is honoured) but gives
+// no id and is never edited. Real project files are a few KB.
+const maxProjectFile = 64 << 10
+
+// errTooLarge is wrapped by the error of Project.ID when the
+// project file holds more than maxProjectFile bytes.
+var errTooLarge = errors.New("identity: project file too large")
+
+// Project is a project root found by Find, with its project file as read
+// and parsed there, once: ID reuses it instead of reading the file again.
+type Project struct {
+	Root string // the folder holding the project file
+
+	file ProjectFile
+	data []byte   // the file's bytes as read by Find; nil when too large
+	scan *scanned // what Find read in data
+}
+
+// Find returns the project at the nearest ancestor of start (start
+// included): the first folder where Name exists and is TOML with Table, or
+// where Name holds more than maxProjectFile bytes (a project root whose file
+// is left alone). Files without the table, unparseable or unreadable, are
+// skipped. At most maxProjectFile+1 bytes of each file are read; Find
+// never writes.
+func (p ProjectFile) Find(start string) (*Project, bool) {
 	dir, err := filepath.Abs(start)
 	if err != nil || p.Name == "" {
-		return "", false
+		return nil, false
 	}
 	for {
-		if doc, err := p.read(dir); err == nil {
-			if _, ok := lookup(doc, p.Table).(map[string]any); ok {
-				return dir, true
+		data, err := readlimit.File(filepath.Join(dir, p.Name), maxProjectFile)
+		switch {
+		case errors.Is(err, readlimit.ErrTooLarge):
+			return &Project{Root: dir, file: p}, true
+		case err == nil:
+			if s, err := scan(data, p); err == nil && s.marker {
+				return &Project{Root: dir, file: p, data: data, scan: &s}, true
 			}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", false
+			return nil, false
 		}
 		dir = parent
 	}
 }
 
-func (p ProjectFile) read(root string) (map[string]any, error) {
-	data, err := os.ReadFile(filepath.Join(root, p.Name))
-	if err != nil {
-		return nil, err
+// root returns the folder of the project Find finds from start. Prefer
+// Find when the project id will be wanted too: it reads the file once.
+func (p ProjectFile) root(start string) (string, bool) {
+	pr, ok := p.Find(start)
+	if !ok {
+		return "", false
 	}
-	var doc map[string]any
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return nil, err
-	}
-	return doc, nil
+	return pr.Root, true
 }
 
-// ProjectID returns sha512_hex(project_id + package_name), 128 lower-case hex
+// ID returns the project's id as projectIDAt does, from the file as Find read
+// it: with the id stored there, no file is read again. Only when the id must
+// be added is the file read again, under its lock, and replaced if it is
+// unchanged since. A project file larger than maxProjectFile gives an error
+// wrapping errTooLarge, and is not touched.
+func (pr *Project) ID() (string, error) {
+	if pr == nil {
+		return "", errors.New("identity: no project")
+	}
+	if pr.scan == nil {
+		return "", fmt.Errorf("identity: %s: %w (more than %d bytes): no project id", pr.file.Name, errTooLarge, maxProjectFile)
+	}
+	return projectIDFrom(filepath.Join(pr.Root, pr.file.Name), pr.file, pr.data, pr.scan)
+}
+
+// projectIDAt returns sha512_hex(project_id + package_name), 128 lower-case hex
 // digits, for the project at root. Only the hash leaves this function: the
 // stored project_id is a random secret that salts the package name.
 //
@@ -78,19 +120,26 @@ func (p ProjectFile) read(root string) (map[string]any, error) {
 // re-parsed before it replaces the original atomically with the same mode.
 // Call it only with consent on. A stored id is read even when the file is
 // read-only. An unparseable, read-only or unwritable file gives an error and
-// is left untouched.
-func ProjectID(root string, p ProjectFile) (string, error) {
+// is left untouched, as is a file larger than maxProjectFile (errTooLarge).
+// projectIDAt reads the file; Project.ID reuses what Find read.
+func projectIDAt(root string, p ProjectFile) (string, error) {
+	return projectIDFrom(filepath.Join(root, p.Name), p, nil, nil)
+}
+
+// projectIDFrom computes the id from data and what was scanned in it when
+// given (as Find read them), else from the file.
+func projectIDFrom(path string, p ProjectFile, data []byte, sc *scanned) (string, error) {
 	if p.Name == "" || p.IDTable == "" || p.IDKey == "" {
 		return "", errors.New("identity: project file not configured")
 	}
-	path := filepath.Join(root, p.Name)
 	// A concurrent first run may add an id between our read and our write;
 	// then read again and use that id.
 	for range 3 {
-		hash, err := projectID(path, p)
+		hash, err := projectID(path, p, data, sc)
 		if !errors.Is(err, errChanged) {
 			return hash, err
 		}
+		data, sc = nil, nil
 	}
 	return "", errChanged
 }
@@ -100,37 +149,39 @@ const lockTimeout = 2 * time.Second
 
 var errChanged = errors.New("identity: project file changed while adding the project id")
 
-func projectID(path string, p ProjectFile) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("identity: reading project file: %w", err)
-	}
-	var doc map[string]any
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
+func projectID(path string, p ProjectFile, data []byte, sc *scanned) (string, error) {
+	if sc == nil {
+		var err error
+		if data, err = readProjectFile(path, p); err != nil {
+			return "", err
+		}
+		s, err := scan(data, p)
+		if err != nil {
+			return "", fmt.Errorf("identity: project file %s is not valid TOML: %w", p.Name, err)
+		}
+		sc = &s
 	}
 
-	pkg := UndefinedPackageName
-	if p.PackageNameKey != "" {
-		if v, ok := lookup(doc, p.Table+"."+p.PackageNameKey).(string); ok && v != "" {
-			pkg = v
-		}
+	pkg := undefinedPackageName
+	if sc.pkg != "" {
+		pkg = sc.pkg
 	}
 
 	var id string
-	switch v := lookup(doc, p.IDTable+"."+p.IDKey).(type) {
+	switch v := sc.id.(type) {
 	case string:
 		if v == "" {
 			return "", fmt.Errorf("identity: %s.%s is empty", p.IDTable, p.IDKey)
 		}
 		id = v
 	case nil:
+		var err error
 		id, err = storeProjectID(path, data, p)
 		if err != nil {
 			return "", err
 		}
 	default:
-		return "", fmt.Errorf("identity: %s.%s is a %T, not a string", p.IDTable, p.IDKey, v)
+		return "", fmt.Errorf("identity: %s.%s is a %v, not a string", p.IDTable, p.IDKey, v)
 	}
 	return hashProjectID(id, pkg), nil
 }
@@ -183,7 +234,7 @@ func storeProjectID(path string, data []byte, p ProjectFile) (string, error) {
 	}
 	// Another process may have changed the file since it was read (before
 	// we held the lock); do not overwrite its change.
-	if now, err := os.ReadFile(target); err != nil || !bytes.Equal(now, data) {
+	if now, err := readProjectFile(target, p); err != nil || !bytes.Equal(now, data) {
 		return "", errChanged
 	}
 	if err := atomicfile.WriteFile(target, out, fi.Mode().Perm(), true); err != nil {
@@ -192,21 +243,20 @@ func storeProjectID(path string, data []byte, p ProjectFile) (string, error) {
 	return id, nil
 }
 
+// readProjectFile reads at most maxProjectFile bytes of the project file.
+func readProjectFile(path string, p ProjectFile) ([]byte, error) {
+	data, err := readlimit.File(path, maxProjectFile)
+	if errors.Is(err, readlimit.ErrTooLarge) {
+		return nil, fmt.Errorf("identity: %s: %w (more than %d bytes): no project id", p.Name, errTooLarge, maxProjectFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity: reading project file: %w", err)
+	}
+	return data, nil
+}
+
 // hashProjectID is what is sent: sha512_hex(project_id + package_name).
 func hashProjectID(id, pkg string) string {
 	sum := sha512.Sum512([]byte(id + pkg))
 	return hex.EncodeToString(sum[:])
-}
-
-// lookup returns the value at a dotted path in a parsed TOML document, or nil.
-func lookup(doc map[string]any, dotted string) any {
-	var cur any = doc
-	for _, part := range strings.Split(dotted, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[part]
-	}
-	return cur
 }

@@ -51,7 +51,7 @@ func TestRoot(t *testing.T) {
 				t.Fatal(err)
 			}
 			snap := snapshot(t, tmp)
-			got, ok := pipectl.Root(start)
+			got, ok := pipectl.root(start)
 			if tc.want == "-" {
 				// The walk may reach real ancestors of the temp dir;
 				// it must not stop inside our tree.
@@ -75,7 +75,7 @@ func TestRootRelativeStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(filepath.Join(tmp, "a", "b"))
-	got, ok := pipectl.Root(".")
+	got, ok := pipectl.root(".")
 	want, _ := filepath.EvalSymlinks(tmp)
 	if gotReal, _ := filepath.EvalSymlinks(got); !ok || gotReal != want {
 		t.Fatalf("Root(\".\") = %q, %v; want %q", got, ok, want)
@@ -122,21 +122,21 @@ func TestProjectIDCreates(t *testing.T) {
 			before: "[tool.pipectl]\n[tool.pipectl_telemetry]\n",
 			mode:   0o644,
 			after:  "[tool.pipectl]\n[tool.pipectl_telemetry]\nproject_id = '%[1]s'\n",
-			pkg:    UndefinedPackageName,
+			pkg:    undefinedPackageName,
 		},
 		{
 			name:   "package name missing",
 			before: "[tool.pipectl]\n",
 			mode:   0o600,
 			after:  "[tool.pipectl]\n\n[tool.pipectl_telemetry]\nproject_id = '%[1]s'\n",
-			pkg:    UndefinedPackageName,
+			pkg:    undefinedPackageName,
 		},
 		{
 			name:   "package name not a string",
 			before: "[tool.pipectl]\npackage_name = 3\n",
 			mode:   0o640,
 			after:  "[tool.pipectl]\npackage_name = 3\n\n[tool.pipectl_telemetry]\nproject_id = '%[1]s'\n",
-			pkg:    UndefinedPackageName,
+			pkg:    undefinedPackageName,
 		},
 		{
 			name:   "CRLF file",
@@ -152,7 +152,7 @@ func TestProjectIDCreates(t *testing.T) {
 			path := filepath.Join(root, "pyproject.toml")
 			write(t, path, tc.before, tc.mode)
 
-			hash, err := ProjectID(root, pipectl)
+			hash, err := projectIDAt(root, pipectl)
 			if err != nil {
 				t.Fatalf("ProjectID: %v", err)
 			}
@@ -189,7 +189,7 @@ func TestProjectIDCreates(t *testing.T) {
 			}
 			// Stable afterwards, and nothing written.
 			snap := snapshot(t, root)
-			again, err := ProjectID(root, pipectl)
+			again, err := projectIDAt(root, pipectl)
 			if err != nil || again != hash {
 				t.Fatalf("second ProjectID = %q, %v", again, err)
 			}
@@ -241,7 +241,7 @@ func TestProjectIDStored(t *testing.T) {
 			root := t.TempDir()
 			write(t, filepath.Join(root, "pyproject.toml"), tc.content, tc.mode)
 			snap := snapshot(t, root)
-			got, err := ProjectID(root, pipectl)
+			got, err := projectIDAt(root, pipectl)
 			if err != nil {
 				t.Fatalf("ProjectID: %v", err)
 			}
@@ -283,7 +283,7 @@ func TestProjectIDErrors(t *testing.T) {
 				cfg = *tc.cfg
 			}
 			snap := snapshot(t, root)
-			got, err := ProjectID(root, cfg)
+			got, err := projectIDAt(root, cfg)
 			if err == nil || got != "" {
 				t.Fatalf("ProjectID = %q, %v; want no id and an error", got, err)
 			}
@@ -307,7 +307,7 @@ func TestProjectIDUnwritableFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.Chmod(root, 0o755) })
-	if got, err := ProjectID(root, pipectl); err == nil {
+	if got, err := projectIDAt(root, pipectl); err == nil {
 		t.Fatalf("ProjectID = %q, want error", got)
 	}
 	if read(t, path) != "[tool.pipectl]\n" {
@@ -329,7 +329,7 @@ func TestProjectIDSymlink(t *testing.T) {
 	if err := os.Symlink(target, link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ProjectID(root, pipectl); err != nil {
+	if _, err := projectIDAt(root, pipectl); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -350,7 +350,7 @@ func TestProjectIDConcurrent(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { hashes[i], errs[i] = ProjectID(root, pipectl) })
+		wg.Go(func() { hashes[i], errs[i] = projectIDAt(root, pipectl) })
 	}
 	wg.Wait()
 	for i := range n {
@@ -370,7 +370,7 @@ func BenchmarkProjectIDStored(b *testing.B) {
 	root := b.TempDir()
 	os.WriteFile(filepath.Join(root, "pyproject.toml"), []byte("[tool.pipectl]\npackage_name = 'p'\n[tool.pipectl_telemetry]\nproject_id = '0123456789abcdef0123456789abcdef'\n"), 0o644)
 	for b.Loop() {
-		if _, err := ProjectID(root, pipectl); err != nil {
+		if _, err := projectIDAt(root, pipectl); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,8 +8,8 @@ import (
 	"github.com/anontel/anontel/internal/userfile"
 )
 
-// UserIDKey is the key of the user id in the [telemetry] table.
-const UserIDKey = "uuid"
+// userIDKey is the key of the user id in the [telemetry] table.
+const userIDKey = "uuid"
 
 // UserID returns the user id stored in the telemetry.toml at path
 // ([telemetry] uuid), creating a random (version 4) id when there is none.
@@ -24,14 +24,14 @@ const UserIDKey = "uuid"
 func UserID(path string) (string, error) {
 	// Fast path, no lock: files are replaced atomically.
 	if values, err := userfile.Load(path); err == nil {
-		if id, ok := parseUserID(values[UserIDKey]); ok {
+		if id, ok := parseUserID(values[userIDKey]); ok {
 			return id, nil
 		}
 	}
 	var id string
 	var backupErr error
 	err := userfile.Update(path, func(values map[string]any) (string, any, bool) {
-		stored, present := values[UserIDKey]
+		stored, present := values[userIDKey]
 		if v, ok := parseUserID(stored); ok {
 			id = v
 			return "", nil, false
@@ -49,7 +49,7 @@ func UserID(path string) (string, error) {
 			return "", nil, false
 		}
 		id = u.String()
-		return UserIDKey, id, true
+		return userIDKey, id, true
 	})
 	if err == nil {
 		err = backupErr

@@ -128,8 +128,8 @@ func (t *Telemetry) ids() []attribute.KeyValue {
 			t.log.Debug("telemetry: no user id for this run", "err", err)
 		}
 	}
-	if t.project != "" {
-		if id, err := identity.ProjectID(t.project, t.cfg.Project); err == nil {
+	if t.proj != nil {
+		if id, err := t.proj.ID(); err == nil {
 			out = append(out, keyProjectID.String(id))
 		} else {
 			t.log.Debug("telemetry: no project id for this run", "err", err)

@@ -26,9 +26,12 @@ func (t *Telemetry) noticeShown() bool {
 	return ok
 }
 
-// showNotice shows the notice if it can be remembered. Where it cannot
-// (no home, read-only folder) nothing is ever sent either, so showing it on
-// every run would be noise with nothing to announce.
+// showNotice shows the notice if this process is the one that remembers it.
+// Of many first runs at once, exactly one records notice_shown under the
+// lock and shows the notice; the others show nothing and send nothing.
+// Where the notice cannot be remembered (no home, read-only or refused
+// folder) nothing is ever sent either, so showing it on every run would be
+// noise with nothing to announce.
 func (t *Telemetry) showNotice() {
 	if t.userFile == "" {
 		return
@@ -38,11 +41,14 @@ func (t *Telemetry) showNotice() {
 		fmt.Fprint(t.stderr, t.notice())
 		return
 	}
-	if err := userfile.Set(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly)); err != nil {
+	created, err := userfile.SetIfAbsent(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly))
+	if err != nil {
 		t.log.Debug("telemetry: notice not remembered, so not shown", "err", err)
 		return
 	}
-	fmt.Fprint(t.stderr, t.notice())
+	if created {
+		fmt.Fprint(t.stderr, t.notice())
+	}
 }
 
 // notice is the text shown once per user when consent is implicit. It

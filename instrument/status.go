@@ -9,8 +9,10 @@ import (
 
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/internal/otlphttp"
+	"github.com/anontel/anontel/internal/privdir"
 	"github.com/anontel/anontel/internal/spool"
 	"github.com/anontel/anontel/internal/toolenv"
+	"github.com/anontel/anontel/internal/userfile"
 )
 
 // SetUserChoice saves the user's choice in telemetry.toml; disabling also
@@ -65,6 +67,11 @@ func (t *Telemetry) WriteStatus(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "Endpoint: %s\n", endpoint)
 	fmt.Fprintf(w, "User settings: %s\n", orNone(t.userFile))
+	if t.userFile != "" {
+		if err := userfile.Check(t.userFile); err != nil {
+			fmt.Fprintf(w, "  refused, so telemetry is off: %v\n", err)
+		}
+	}
 	if t.project != "" {
 		fmt.Fprintf(w, "Project: %s (consent file %s)\n", t.project, filepath.Join(t.project, ".telemetry"))
 	} else {
@@ -73,6 +80,9 @@ func (t *Telemetry) WriteStatus(w io.Writer) error {
 	if dir, err := spool.Dir(t.spoolCfg); err == nil {
 		files, size, _ := spool.Queued(t.spoolCfg)
 		fmt.Fprintf(w, "Queued for upload: %d invocation(s), %d bytes in %s\n", files, size, dir)
+		if err := privdir.Check(dir); err != nil {
+			fmt.Fprintf(w, "  refused, so nothing is recorded: %v\n", err)
+		}
 	}
 	env := toolenv.Prefix(t.cfg.Tool)
 	fmt.Fprintf(w, `

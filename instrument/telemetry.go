@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/anontel/anontel/consent"
+	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/internal/spool"
 	"github.com/anontel/anontel/internal/toolenv"
@@ -43,8 +44,9 @@ type Telemetry struct {
 	log      *slog.Logger
 	stderr   io.Writer
 	spoolCfg spool.Config
-	userFile string // "" when the user folder is unknown
-	project  string // project root, "" outside a project
+	userFile string            // "" when the user folder is unknown
+	project  string            // project root, "" outside a project
+	proj     *identity.Project // the project as read once, nil outside one
 	gate     *consent.Gate
 	debug    bool
 
@@ -86,7 +88,8 @@ func Start(cfg Config) *Telemetry {
 		// Like the .NET CLI: the first run shows the notice and sends
 		// nothing, so nobody is counted before they could opt out. The
 		// telemetry command itself is the answer to the notice: no notice
-		// there. Until the notice is remembered, nothing is sent.
+		// there. Until the notice is remembered, nothing is sent, and a
+		// process that started before then sends nothing either.
 		if !t.isTelemetryCommand() {
 			t.showNotice()
 		}
@@ -145,8 +148,8 @@ func (t *Telemetry) decide() {
 		if wd == "" {
 			wd, _ = os.Getwd()
 		}
-		if root, ok := cfg.Project.Root(wd); ok {
-			t.project = root
+		if pr, ok := cfg.Project.Find(wd); ok {
+			t.proj, t.project = pr, pr.Root
 		}
 	}
 	t.gate = consent.NewGate(consent.Config{

@@ -19,6 +19,7 @@ import (
 
 	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/anontel/anontel/internal/otlpwire"
+	"github.com/anontel/anontel/internal/privdir"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -143,19 +144,24 @@ func (s *Spool) flushLocked(ctx context.Context) error {
 	return nil
 }
 
-// ensureDir creates the spool folder 0700, or tightens an existing one.
-func ensureDir(dir string) error {
-	if err := os.MkdirAll(dir, dirPerm); err != nil {
-		return fmt.Errorf("spool: creating the spool folder: %w", err)
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("spool: creating the spool folder: %w", err)
-	}
-	if fi.Mode().Perm() != dirPerm {
-		if err := os.Chmod(dir, dirPerm); err != nil {
-			return fmt.Errorf("spool: restricting the spool folder: %w", err)
+// ensureDir creates the spool folder and the tool's folders above it
+// 0700, tightens them when they are looser, and refuses (privdir.ErrUnsafe)
+// any that is a symbolic link or another user's: whoever controls such a
+// folder could swap what the uploader sends.
+func (cfg Config) ensureDir(dir string) error {
+	if cfg.SpoolDir == "" {
+		root, err := cfg.spoolRoot()
+		if err != nil {
+			return err
 		}
+		for _, d := range []string{filepath.Dir(root), root} {
+			if err := privdir.Ensure(d); err != nil {
+				return fmt.Errorf("spool: %w", err)
+			}
+		}
+	}
+	if err := privdir.Ensure(dir); err != nil {
+		return fmt.Errorf("spool: %w", err)
 	}
 	return nil
 }
@@ -163,7 +169,7 @@ func ensureDir(dir string) error {
 // writeSpoolFile writes body as a new spool file named after now, so that
 // names sort oldest first.
 func writeSpoolFile(cfg Config, dir string, body []byte, now time.Time) error {
-	if err := ensureDir(dir); err != nil {
+	if err := cfg.ensureDir(dir); err != nil {
 		return err
 	}
 	var r [4]byte

@@ -420,3 +420,58 @@ func TestSweepKeepsOtherSpoolsLock(t *testing.T) {
 		t.Errorf("the other spool's lock file was removed: %v", err)
 	}
 }
+
+// The tool's cache folder, the spool and the endpoint's folder are
+// tightened when they are too open, and refused when one is a symbolic
+// link: nothing is written through it and its target is left as it was.
+func TestSpoolFoldersAreOursOrRefused(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes or links")
+	}
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	cfg := Config{Tool: "pipectl", Endpoint: "https://t.example.com"}
+	tool := filepath.Join(cache, "pipectl")
+	if err := os.MkdirAll(filepath.Join(tool, "spool"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(tool, 0o777)
+	os.Chmod(filepath.Join(tool, "spool"), 0o777)
+	record := func() error {
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.ExportSpans(context.Background(), stubSpans("a"))
+		return s.Shutdown(context.Background())
+	}
+	if err := record(); err != nil {
+		t.Fatal(err)
+	}
+	dir, _ := Dir(cfg)
+	for _, d := range []string{tool, filepath.Join(tool, "spool"), dir} {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s: %v, want 0700", d, fi.Mode().Perm())
+		}
+	}
+
+	// The endpoint's folder replaced by a link to someone's folder.
+	target := t.TempDir()
+	os.Chmod(target, 0o755)
+	os.RemoveAll(dir)
+	if err := os.Symlink(target, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := record(); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("recording through a linked spool folder: %v", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 {
+		t.Errorf("written through the link: %v", entries)
+	}
+	if fi, _ := os.Stat(target); fi.Mode().Perm() != 0o755 {
+		t.Errorf("the link's target was changed to %v", fi.Mode().Perm())
+	}
+	if _, err := Upload(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("uploading from a linked spool folder: %v", err)
+	}
+}

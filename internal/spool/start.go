@@ -3,6 +3,7 @@ package spool
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/toolenv"
-	"github.com/gofrs/flock"
 )
 
 // tokenPrefix names the file that proves a spawn: StartUploader creates
@@ -100,12 +101,11 @@ func StartUploader(cfg Config) error {
 	// An uploader at work sends what was just spooled too (it looks again
 	// after letting go of the lock): no second process, so that a script
 	// running the tool in a loop does not start one per command.
-	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-	if ok, err := lock.TryLock(); err == nil && !ok {
+	if held, err := lockfile.TryLock(filepath.Join(dir, lockName)); errors.Is(err, lockfile.ErrBusy) {
 		log.Debug("spool: uploader not started: one is at work")
 		return nil
-	} else if ok {
-		lock.Unlock()
+	} else if err == nil {
+		held.Unlock()
 	}
 	exe, err := os.Executable()
 	if err != nil {

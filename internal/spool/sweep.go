@@ -5,7 +5,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
+	"github.com/anontel/anontel/internal/lockfile"
+	"github.com/anontel/anontel/internal/privdir"
 )
 
 // sweepOtherSpools applies the caps (age above all) to the spools of
@@ -21,8 +22,11 @@ func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
 		if dir == own {
 			continue
 		}
-		lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-		if ok, err := lock.TryLock(); err != nil || !ok {
+		if privdir.Check(dir) != nil {
+			continue
+		}
+		held, err := lockfile.TryLock(filepath.Join(dir, lockName))
+		if err != nil {
 			continue
 		}
 		// Files only: removing the lock file or the folder would let two
@@ -30,6 +34,6 @@ func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
 		if _, err := trimSpool(cfg, dir, time.Now(), log); err != nil {
 			log.Debug("spool: other spool not trimmed", "err", err)
 		}
-		lock.Unlock()
+		held.Unlock()
 	}
 }

@@ -11,10 +11,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
-
+	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/otlphttp"
 	"github.com/anontel/anontel/internal/otlpwire"
+	"github.com/anontel/anontel/internal/privdir"
 )
 
 // UploadResult says what one Upload did with the spool files.
@@ -100,15 +101,18 @@ func hasUnseen(files []spoolFile, seen map[string]bool) bool {
 // when another uploader holds the lock.
 func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadResult) (locked bool, err error) {
 	dir, cfg, log := u.dir, u.cfg, u.log
-	lock := flock.New(filepath.Join(dir, lockName), flock.SetPermissions(filePerm))
-	locked, err = lock.TryLock()
+	if err := privdir.Check(dir); err != nil {
+		return true, fmt.Errorf("spool: %w", err)
+	}
+	held, err := lockfile.TryLock(filepath.Join(dir, lockName))
+	if errors.Is(err, lockfile.ErrBusy) {
+		return false, nil
+	}
 	if err != nil {
 		return true, fmt.Errorf("spool: locking the spool: %w", err)
 	}
-	if !locked {
-		return false, nil
-	}
-	defer lock.Unlock()
+	defer held.Unlock()
+	atomicfile.CleanStaleDir(dir, time.Now()) // temporaries of interrupted writes
 
 	before, err := listSpool(dir, time.Now())
 	if err != nil {

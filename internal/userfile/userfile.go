@@ -1,7 +1,6 @@
 package userfile
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,10 +9,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/anontel/anontel/internal/atomicfile"
+	"github.com/anontel/anontel/internal/lockfile"
+	"github.com/anontel/anontel/internal/privdir"
 	"github.com/anontel/anontel/internal/tomledit"
 )
 
@@ -22,18 +22,24 @@ const Table = "telemetry"
 
 const (
 	fileName = "telemetry.toml"
-	dirPerm  = 0o700
 	filePerm = 0o600
 	// lockTimeout bounds how long a writer waits for another process; the
 	// critical section is a few milliseconds, so reaching it means something
 	// is stuck and the caller should give up rather than hang the host tool.
-	lockTimeout    = 5 * time.Second
-	lockRetryDelay = 5 * time.Millisecond
+	lockTimeout = 5 * time.Second
 )
 
 // ErrCorrupt is wrapped by the errors of Load and Parse when the file is not
 // TOML or its telemetry entry is not a table.
 var ErrCorrupt = errors.New("userfile: corrupt telemetry.toml")
+
+// ErrUnsafe is wrapped by the errors of Check and of every writer when the
+// folder or the file is not safely ours: the folder is a symbolic link,
+// not a folder or another user's (it then wraps privdir.ErrUnsafe too), or
+// telemetry.toml is a link whose target is not a regular file of ours that
+// we may write. Nothing is written then; the caller should record nothing
+// this run and show the error's text as the reason.
+var ErrUnsafe = errors.New("userfile: refused")
 
 // Path returns os.UserConfigDir()/<tool>/telemetry.toml, so XDG_CONFIG_HOME
 // (or the platform's equivalent) is honoured. It fails when the user has no
@@ -97,6 +103,74 @@ func Set(path, key string, value any) error {
 	})
 }
 
+// SetIfAbsent sets [telemetry] key = value unless the key is already there,
+// in one locked read-modify-write (see Update), and reports whether this call
+// stored it. Of any number of concurrent callers, threads or processes, on
+// one file exactly one gets created == true: use it to decide "first run"
+// (only the creator shows the notice). A corrupt file counts as holding no
+// key. created is false whenever err is not nil.
+func SetIfAbsent(path, key string, value any) (created bool, err error) {
+	err = Update(path, func(values map[string]any) (string, any, bool) {
+		_, present := values[key]
+		created = !present
+		return key, value, created
+	})
+	if err != nil {
+		return false, err
+	}
+	return created, nil
+}
+
+// Check reports, changing nothing, whether writes to the file at path would
+// be refused (an error wrapping ErrUnsafe, with the reason), so that
+// `telemetry status` can say why. A missing folder or file is fine.
+func Check(path string) error {
+	if err := privdir.Check(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnsafe, err)
+	}
+	_, _, err := writeTarget(path)
+	return err
+}
+
+// writeTarget returns the file that a write of path replaces, and its mode:
+// path itself (0600), or, when path is a symbolic link (a dotfiles manager
+// keeps the file elsewhere), the regular file it leads to, with its own
+// mode, provided it is ours and writable. Anything else is refused with
+// ErrUnsafe and left alone: replacing the link by a file would silently
+// detach the user's dotfiles, and writing through it to someone else's
+// file must not happen.
+func writeTarget(path string) (string, os.FileMode, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, filePerm, nil
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("userfile: %s: %w", path, err)
+	}
+	if fi.Mode()&fs.ModeSymlink == 0 {
+		return path, filePerm, nil
+	}
+	refuse := func(why string, args ...any) (string, os.FileMode, error) {
+		return "", 0, fmt.Errorf("%w: %s is a symbolic link %s; it is left as it is", ErrUnsafe, path, fmt.Sprintf(why, args...))
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return refuse("that leads nowhere")
+	}
+	tfi, err := os.Lstat(target)
+	switch {
+	case err != nil:
+		return refuse("to %s, which cannot be read", target)
+	case !tfi.Mode().IsRegular():
+		return refuse("to %s, which is not a regular file", target)
+	case !privdir.Owned(tfi):
+		return refuse("to %s, which belongs to another user", target)
+	case tfi.Mode().Perm()&0o200 == 0:
+		return refuse("to %s, which is read-only", target)
+	}
+	return target, tfi.Mode().Perm(), nil
+}
+
 // Update runs one locked read-modify-write of the file at path: it takes an
 // exclusive lock (path + ".lock"), reads the [telemetry] table and passes a
 // copy of it to fn; if fn returns write == true, [telemetry] key = value is
@@ -104,7 +178,12 @@ func Set(path, key string, value any) error {
 // create it if missing" done in fn yields one id across any number of
 // concurrent processes.
 //
-// The folder is created 0700 and the file 0600 when needed. The file is
+// The folder is made private first (privdir.Ensure: created 0700, a looser
+// folder of ours tightened, a linked or foreign folder refused with
+// ErrUnsafe) and the file is created 0600. A telemetry.toml that is a
+// symbolic link is written through when its target is a regular, writable
+// file of ours (the target keeps its mode), and refused (ErrUnsafe)
+// otherwise. The lock file is opened without following links. The file is
 // edited surgically (other keys, tables and comments untouched) and replaced
 // atomically (temporary file, sync, rename). A corrupt file is passed to fn
 // as an empty table; if fn writes, the corrupt file is first copied to
@@ -112,19 +191,23 @@ func Set(path, key string, value any) error {
 // one. Whether or not fn writes, the folder and the lock file are created:
 // call Update only when writing is allowed.
 func Update(path string, fn func(values map[string]any) (key string, value any, write bool)) error {
-	if err := os.MkdirAll(filepath.Dir(path), dirPerm); err != nil {
+	if err := privdir.Ensure(filepath.Dir(path)); err != nil {
+		if errors.Is(err, privdir.ErrUnsafe) {
+			return fmt.Errorf("%w: %w", ErrUnsafe, err)
+		}
 		return fmt.Errorf("userfile: creating folder: %w", err)
 	}
-	lock := flock.New(path+".lock", flock.SetPermissions(filePerm))
-	ctx, cancel := context.WithTimeout(context.Background(), lockTimeout)
-	defer cancel()
-	locked, err := lock.TryLockContext(ctx, lockRetryDelay)
-	if err != nil || !locked {
-		return fmt.Errorf("userfile: locking %s: %w", path, errors.Join(err, ctx.Err()))
+	lock, err := lockfile.Lock(path+".lock", lockTimeout)
+	if err != nil {
+		return fmt.Errorf("userfile: locking %s: %w", path, err)
 	}
 	defer lock.Unlock()
 
-	data, err := os.ReadFile(path)
+	target, perm, err := writeTarget(path)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(target)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("userfile: reading %s: %w", path, err)
 	}
@@ -156,7 +239,7 @@ func Update(path string, fn func(values map[string]any) (key string, value any, 
 			return fmt.Errorf("userfile: setting %s: %w", key, err)
 		}
 	}
-	if err := atomicfile.WriteFile(path, out, filePerm, true); err != nil {
+	if err := atomicfile.WriteFile(target, out, perm, true); err != nil {
 		return fmt.Errorf("userfile: writing %s: %w", path, err)
 	}
 	return nil
