@@ -13,7 +13,10 @@ import (
 // noticeKey remembers in telemetry.toml that the notice was shown.
 const noticeKey = "notice_shown"
 
-// noticeShown reports whether the notice was shown to this user before.
+// noticeShown reports whether the notice was shown to this user before this
+// process started. A process that started while another, started at the
+// same moment, was showing the notice sends nothing either: it began
+// before the user could have read it.
 func (t *Telemetry) noticeShown() bool {
 	if t.userFile == "" {
 		return false
@@ -22,8 +25,14 @@ func (t *Telemetry) noticeShown() bool {
 	if err != nil {
 		return false
 	}
-	_, ok := values[noticeKey]
-	return ok
+	v, ok := values[noticeKey]
+	if !ok {
+		return false
+	}
+	s, _ := v.(string)
+	at, err := time.Parse(time.RFC3339Nano, s)
+	// An older file holds the date alone: the notice is long shown.
+	return err != nil || at.Before(t.started)
 }
 
 // showNotice shows the notice if this process is the one that remembers it.
@@ -41,7 +50,7 @@ func (t *Telemetry) showNotice() {
 		fmt.Fprint(t.stderr, t.notice())
 		return
 	}
-	created, err := userfile.SetIfAbsent(t.userFile, noticeKey, time.Now().UTC().Format(time.DateOnly))
+	created, err := userfile.SetIfAbsent(t.userFile, noticeKey, time.Now().UTC().Format(time.RFC3339Nano))
 	if err != nil {
 		t.log.Debug("telemetry: notice not remembered, so not shown", "err", err)
 		return

@@ -49,6 +49,7 @@ type Telemetry struct {
 	proj     *identity.Project // the project as read once, nil outside one
 	gate     *consent.Gate
 	debug    bool
+	started  time.Time // when Start was called, first thing in main
 
 	// Set only when collecting.
 	provider *sdktrace.TracerProvider
@@ -117,7 +118,7 @@ func newTelemetry(cfg Config) *Telemetry {
 	if cfg.LookupEnv == nil {
 		cfg.LookupEnv = os.LookupEnv
 	}
-	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr}
+	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr, started: time.Now()}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}

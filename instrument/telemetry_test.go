@@ -509,3 +509,24 @@ func TestStatusRedactsEndpointCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A run that started before another run recorded the notice sends nothing:
+// it began before the user could have read the notice.
+func TestStartedBeforeTheNoticeSendsNothing(t *testing.T) {
+	home(t)
+	early := newTelemetry(testConfig([]string{"run"}, &bytes.Buffer{}, env()))
+	early.decide()
+	var stderr bytes.Buffer
+	Start(testConfig([]string{"run"}, &stderr, env())) // records the notice
+	if !strings.Contains(stderr.String(), "anonymous usage data") {
+		t.Fatalf("no notice: %q", stderr.String())
+	}
+	if early.noticeShown() {
+		t.Error("a run that started before the notice counts it as shown")
+	}
+	later := newTelemetry(testConfig([]string{"run"}, &bytes.Buffer{}, env()))
+	later.decide()
+	if !later.noticeShown() {
+		t.Error("a run that started after the notice does not count it")
+	}
+}

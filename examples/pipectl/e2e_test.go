@@ -693,3 +693,35 @@ func TestE2EDebugChangesNothing(t *testing.T) {
 	unchanged(before, "after the notice")
 	u.quiet(0)
 }
+
+// Of many first runs at once, exactly one shows the notice; the first never
+// sends, nor does any run that started before the notice was recorded
+// (TestStartedBeforeTheNoticeSendsNothing pins that rule down). Runs that
+// started after it are later runs and do send.
+func TestE2EParallelFirstRuns(t *testing.T) {
+	u := newUser(t, "")
+	const n = 30
+	results := make([]result, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = u.run("", nil, "info")
+		}()
+	}
+	wg.Wait()
+	notices := 0
+	for _, r := range results {
+		if strings.Contains(r.stderr, "pipectl collects anonymous usage data") {
+			notices++
+		}
+	}
+	if notices != 1 {
+		t.Errorf("%d of %d first runs showed the notice, want 1", notices, n)
+	}
+	time.Sleep(time.Second)
+	if got := len(u.sink.Spans()) + len(u.spoolFiles()); got >= n {
+		t.Errorf("%d of %d first runs were recorded, the notice's own included", got, n)
+	}
+}
