@@ -2,6 +2,9 @@ package processor
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -82,5 +85,43 @@ func BenchmarkMask(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Mask(args)
+	}
+}
+
+// BenchmarkManyArgs measures what an invocation with n arguments (a shell
+// glob) pays the processor: building it from the arguments (masking them
+// and preparing the scrub) and ending one span recorded carelessly, with
+// the raw command line and an error that quotes the arguments. Growth
+// should be linear: compare the ns/arg figures.
+func BenchmarkManyArgs(b *testing.B) {
+	g := &gate{}
+	g.on.Store(true)
+	m := mask.New(testTree())
+	for _, n := range []int{1000, 10000, 60000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			args := []string{"run", "--pipeline", "data_science"}
+			for i := range n {
+				args = append(args, fmt.Sprintf("data/raw/file_%05d.csv", i))
+			}
+			line := "pipectl " + strings.Join(args, " ")
+			rec := &recorder{}
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+			_, span := tp.Tracer("bench").Start(context.Background(), "pipectl run")
+			span.SetAttributes(
+				semconv.ProcessCommandLine(line),
+				attribute.String("app.input", args[len(args)-1]),
+				attribute.String("app.note", "loaded "+strings.Join(args[3:], ",")),
+			)
+			span.SetStatus(codes.Error, "cannot read "+args[len(args)/2])
+			span.End()
+			s := rec.ended[0]
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				p := New(discard{}, Config{Consent: g, Masker: m, Args: args})
+				p.OnEnd(s)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/arg")
+		})
 	}
 }
