@@ -429,7 +429,7 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	}
 	got := map[attribute.Key]string{}
 	for _, kv := range spans[0].Attributes {
-		got[kv.Key] = kv.Value.Emit()
+		got[kv.Key] = kv.Value.String()
 	}
 	if got["cli.id"] != "ffa1b2c3" {
 		t.Errorf("trusted value changed: %q", got["cli.id"])

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/anontel/anontel/processor/mask"
 )
@@ -13,11 +14,18 @@ import (
 // would shred every string (they are still masked as whole tokens).
 const minSecret = 3
 
-// scrubber replaces secrets found as substrings by mask.Mask. It is immutable.
+// scrubber replaces secrets found as substrings by mask.Mask. It is
+// immutable; with adds secrets by chaining a child, so that the secrets of
+// Config.Args are prepared once, not again for every span.
 type scrubber struct {
 	masker  *mask.Masker
-	raw     []string // the secrets given
-	secrets []string // what is scrubbed: raw and quoted forms; longest first; len >= minSecret; not allow-listed; not all '*'
+	parent  *scrubber // its secrets are scrubbed too; nil: none
+	raw     []string  // the secrets given
+	secrets []string  // what is scrubbed: raw and quoted forms; len >= minSecret; not allow-listed; not all '*'
+	match   *matcher  // finds secrets; nil when there are none
+
+	rawOnce sync.Once
+	rawSet  map[string]struct{} // raw as a set, made when with first needs it
 }
 
 // newScrubber keeps the raw secrets worth scrubbing, plus the forms they
@@ -27,20 +35,19 @@ func newScrubber(m *mask.Masker, raws ...[]string) *scrubber {
 	for _, list := range raws {
 		sc.raw = append(sc.raw, list...)
 	}
-	seen := map[string]struct{}{}
+	size := 0
+	for _, s := range sc.raw {
+		size += len(s)
+	}
+	sc.match = newMatcher(false, size)
 	add := func(s string) {
-		if len(s) < minSecret || onlyStars(s) || m.Allowed(s) {
-			return
+		if worthScrubbing(m, s) && sc.match.add(s) {
+			sc.secrets = append(sc.secrets, s)
 		}
-		if _, dup := seen[s]; dup {
-			return
-		}
-		seen[s] = struct{}{}
-		sc.secrets = append(sc.secrets, s)
 	}
 	for _, s := range sc.raw {
 		add(s)
-		if len(s) < minSecret {
+		if len(s) < minSecret || !needsQuote(s) {
 			continue
 		}
 		for _, q := range []string{strconv.Quote(s), strconv.QuoteToASCII(s)} {
@@ -49,19 +56,64 @@ func newScrubber(m *mask.Masker, raws ...[]string) *scrubber {
 			}
 		}
 	}
-	slices.SortStableFunc(sc.secrets, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	if len(sc.secrets) == 0 {
+		sc.match = nil
+	} else {
+		sc.match.build()
+	}
 	return sc
 }
 
-// with returns a scrubber with more secrets; sc itself when none of raw
-// is worth scrubbing (the common case of already masked arguments).
-func (sc *scrubber) with(raw []string) *scrubber {
-	for _, s := range raw {
-		if len(s) >= minSecret && !onlyStars(s) && !sc.masker.Allowed(s) {
-			return newScrubber(sc.masker, sc.raw, raw)
+// worthScrubbing reports whether s is a secret to look for in text.
+func worthScrubbing(m *mask.Masker, s string) bool {
+	return len(s) >= minSecret && !onlyStars(s) && !m.Allowed(s)
+}
+
+// needsQuote reports whether %q or %+q would change s between the quotes.
+func needsQuote(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return true
 		}
 	}
-	return sc
+	return false
+}
+
+// with returns a scrubber with more secrets; sc itself when none of raw
+// is worth scrubbing or new to it (the common cases of already masked
+// arguments and of the process's own arguments).
+func (sc *scrubber) with(raw []string) *scrubber {
+	var fresh []string
+	for _, s := range raw {
+		if worthScrubbing(sc.masker, s) && !sc.has(s) {
+			fresh = append(fresh, s)
+		}
+	}
+	if len(fresh) == 0 {
+		return sc
+	}
+	child := newScrubber(sc.masker, fresh)
+	if child.match == nil {
+		return sc
+	}
+	child.parent = sc
+	return child
+}
+
+// has reports whether raw secret s was given to sc or its parents.
+func (sc *scrubber) has(s string) bool {
+	for x := sc; x != nil; x = x.parent {
+		x.rawOnce.Do(func() {
+			x.rawSet = make(map[string]struct{}, len(x.raw))
+			for _, r := range x.raw {
+				x.rawSet[r] = struct{}{}
+			}
+		})
+		if _, ok := x.rawSet[s]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // onlyStars reports whether s is made of '*' only: such a "secret" carries
@@ -75,15 +127,50 @@ func onlyStars(s string) bool {
 	return true
 }
 
-func (sc *scrubber) empty() bool { return sc == nil || len(sc.secrets) == 0 }
+func (sc *scrubber) empty() bool {
+	for x := sc; x != nil; x = x.parent {
+		if x.match != nil {
+			return false
+		}
+	}
+	return true
+}
 
 func (sc *scrubber) contains(s string) bool {
-	for _, sec := range sc.secrets {
-		if len(sec) <= len(s) && strings.Contains(s, sec) {
+	for x := sc; x != nil; x = x.parent {
+		if x.match != nil && x.match.any(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// cover returns the ranges of s covered by any secret of sc or its
+// parents, merged, in order.
+func (sc *scrubber) cover(s string) []span {
+	var all []span
+	levels := 0
+	for x := sc; x != nil; x = x.parent {
+		if x.match != nil {
+			if c := x.match.cover(s); len(c) > 0 {
+				all = append(all, c...)
+				levels++
+			}
+		}
+	}
+	if levels < 2 {
+		return all
+	}
+	slices.SortFunc(all, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	out := all[:1]
+	for _, r := range all[1:] {
+		if last := &out[len(out)-1]; r.from <= last.to {
+			last.to = max(last.to, r.to)
+		} else {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // scrub returns s with every secret replaced; changed is false (and s
@@ -110,38 +197,18 @@ func (sc *scrubber) scrub(s string) (out string, changed bool) {
 // maxRounds bounds the replacement rounds of one scrub.
 const maxRounds = 4
 
-// replace marks all occurrences of all secrets and replaces each maximal
-// marked run by one mask.Mask, so overlapping or nested secrets leave no tail.
+// replace replaces each maximal run of s covered by occurrences of
+// secrets by one mask.Mask, so overlapping or nested secrets leave no tail.
 func (sc *scrubber) replace(s string) string {
-	covered := make([]bool, len(s))
-	for _, sec := range sc.secrets {
-		marked := 0 // covered[:marked] is done for this secret
-		for from := 0; from+len(sec) <= len(s); {
-			k := strings.Index(s[from:], sec)
-			if k < 0 {
-				break
-			}
-			start := from + k
-			for j := max(start, marked); j < start+len(sec); j++ {
-				covered[j] = true
-			}
-			marked = start + len(sec)
-			from = start + 1
-		}
-	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		if !covered[i] {
-			b.WriteByte(s[i])
-			i++
-			continue
-		}
-		for i < len(s) && covered[i] {
-			i++
-		}
+	last := 0
+	for _, r := range sc.cover(s) {
+		b.WriteString(s[last:r.from])
 		b.WriteString(mask.Mask)
+		last = r.to
 	}
+	b.WriteString(s[last:])
 	return b.String()
 }
 

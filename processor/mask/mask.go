@@ -268,16 +268,31 @@ func two(a, b string) piece { return piece{tok: [2]string{a, b}, n: 2} }
 type maskWriter struct {
 	out     []string
 	secrets []string
+	seen    map[string]struct{} // the secrets, once there are many
 }
 
 // secret records raw as masked and returns Mask.
 func (w *maskWriter) secret(raw string) string {
-	for _, s := range w.secrets {
-		if s == raw {
-			return Mask
+	if w.seen == nil && len(w.secrets) < 16 {
+		// A few: a scan costs less than a map.
+		for _, s := range w.secrets {
+			if s == raw {
+				return Mask
+			}
+		}
+		w.secrets = append(w.secrets, raw)
+		return Mask
+	}
+	if w.seen == nil {
+		w.seen = make(map[string]struct{}, 2*len(w.secrets))
+		for _, s := range w.secrets {
+			w.seen[s] = struct{}{}
 		}
 	}
-	w.secrets = append(w.secrets, raw)
+	if _, dup := w.seen[raw]; !dup {
+		w.seen[raw] = struct{}{}
+		w.secrets = append(w.secrets, raw)
+	}
 	return Mask
 }
 
