@@ -109,8 +109,8 @@ func (m *matcher) step(st int32, c byte) int32 {
 }
 
 // each calls f with the bytes of s as they are matched: s itself, or its
-// case-folded form (each rune replaced by the smallest rune of its simple
-// folding orbit; bytes that are not UTF-8 are kept).
+// case-folded form (each rune replaced by its key, see foldRune; bytes
+// that are not UTF-8 are kept).
 func (m *matcher) each(s string, f func(byte)) {
 	if !m.fold {
 		for i := 0; i < len(s); i++ {
@@ -147,8 +147,11 @@ func foldASCII(c byte) byte {
 	return c
 }
 
-// foldRune returns the smallest rune that folds to the same as r.
+// foldRune returns the key of r for matching without case: the smallest
+// rune of the simple folding orbit of its lower case. Runes that
+// unicode.EqualFold or strings.ToLower make equal have the same key.
 func foldRune(r rune) rune {
+	r = unicode.ToLower(r)
 	least := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		least = min(least, f)

@@ -2,10 +2,14 @@ package processor
 
 import (
 	"cmp"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/anontel/anontel/processor/mask"
 )
@@ -14,54 +18,172 @@ import (
 // would shred every string (they are still masked as whole tokens).
 const minSecret = 3
 
-// scrubber replaces secrets found as substrings by mask.Mask. It is
-// immutable; with adds secrets by chaining a child, so that the secrets of
-// Config.Args are prepared once, not again for every span.
+// scrubber replaces secrets found as substrings by mask.Mask, ignoring
+// case. It is immutable; with adds secrets by chaining a child, so that the
+// secrets of Config.Args are prepared once, not again for every span.
+// What it looks for is prepared when a string first needs it: a span whose
+// strings are all allow-listed words, such as instrument's, never does.
 type scrubber struct {
-	masker  *mask.Masker
-	parent  *scrubber // its secrets are scrubbed too; nil: none
-	raw     []string  // the secrets given
-	secrets []string  // what is scrubbed: raw and quoted forms; len >= minSecret; not allow-listed; not all '*'
-	match   *matcher  // finds secrets; nil when there are none
+	masker *mask.Masker
+	wd     string    // the working directory, for absolute forms; "" unknown
+	dirs   []string  // wd as it stands before a path made absolute, see dirPrefixes
+	parent *scrubber // its secrets are scrubbed too; nil: none
+	raw    []string  // the secrets given
+	any    bool      // some raw secret is long enough to have forms worth scrubbing
+
+	once    sync.Once
+	secrets []string // what is scrubbed: the forms of raw (see forms); len >= minSecret; not allow-listed; not all '*'
+	match   *matcher // finds secrets, case folded; nil when there are none
+	exact   *matcher // finds secrets that are not UTF-8 byte for byte; nil: none
 
 	rawOnce sync.Once
 	rawSet  map[string]struct{} // raw as a set, made when with first needs it
 }
 
-// newScrubber keeps the raw secrets worth scrubbing, plus the forms they
-// take when quoted with %q or %+q (pflag quotes values in its errors).
+// newScrubber keeps the raw secrets worth scrubbing and the forms other
+// code makes of them (see forms), relative to the working directory.
 func newScrubber(m *mask.Masker, raws ...[]string) *scrubber {
-	sc := &scrubber{masker: m}
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = ""
+	}
+	return newScrubberIn(m, wd, raws...)
+}
+
+func newScrubberIn(m *mask.Masker, wd string, raws ...[]string) *scrubber {
+	sc := &scrubber{masker: m, wd: wd, dirs: dirPrefixes(wd)}
 	for _, list := range raws {
 		sc.raw = append(sc.raw, list...)
 	}
-	size := 0
 	for _, s := range sc.raw {
-		size += len(s)
-	}
-	sc.match = newMatcher(false, size)
-	add := func(s string) {
-		if worthScrubbing(m, s) && sc.match.add(s) {
-			sc.secrets = append(sc.secrets, s)
-		}
-	}
-	for _, s := range sc.raw {
-		add(s)
-		if len(s) < minSecret || !needsQuote(s) {
-			continue
-		}
-		for _, q := range []string{strconv.Quote(s), strconv.QuoteToASCII(s)} {
-			if inner := q[1 : len(q)-1]; inner != s {
-				add(inner)
-			}
-		}
-	}
-	if len(sc.secrets) == 0 {
-		sc.match = nil
-	} else {
-		sc.match.build()
+		sc.any = sc.any || len(s) >= minSecret
 	}
 	return sc
+}
+
+// prepare builds the matchers, once.
+func (sc *scrubber) prepare() {
+	sc.once.Do(func() {
+		m := sc.masker
+		size := 0
+		for _, s := range sc.raw {
+			size += 3 * len(s)
+		}
+		sc.match = newMatcher(true, size)
+		var invalid []string
+		for _, s := range sc.raw {
+			if len(s) < minSecret {
+				continue
+			}
+			forms(s, sc.wd, func(f string) bool { return worthScrubbing(m, f) }, func(f string) {
+				if worthScrubbing(m, f) && sc.match.add(f) {
+					sc.secrets = append(sc.secrets, f)
+					if !utf8.ValidString(f) {
+						invalid = append(invalid, f)
+					}
+				}
+			})
+		}
+		if len(sc.secrets) == 0 {
+			sc.match = nil
+			return
+		}
+		sc.match.build()
+		if len(invalid) > 0 {
+			// Folding reads bytes that are not UTF-8 as they are, but such a
+			// secret can also start inside a rune of the text: match it
+			// byte for byte too.
+			sc.exact = newMatcher(false, 0)
+			for _, f := range invalid {
+				sc.exact.add(f)
+			}
+			sc.exact.build()
+		}
+	})
+}
+
+// forms calls f with s and the forms that code commonly makes of an
+// argument before it records it (f may see some twice):
+//   - quoted with %q or %+q (pflag quotes values in its errors), the part
+//     between the quotes;
+//   - upper- and lower-cased (strings.ToUpper, strings.ToLower); the
+//     matcher also ignores case, this catches the special cases of
+//     Unicode where the two differ;
+//   - as a path: cleaned (filepath.Clean) and its base name, each also
+//     escaped for a URL query (url.QueryEscape, '+' for a space) and for a
+//     URL path (url.PathEscape);
+//   - made absolute against wd, as filepath.Abs does there, and escaped:
+//     only when the cleaned path is not itself worth scrubbing or climbs
+//     out of wd. Otherwise the absolute form is the cleaned one after wd,
+//     and the scrubber extends any match over a wd before it (see
+//     extendOverDir): that keeps a trie of many paths small.
+func forms(s, wd string, worth func(string) bool, f func(string)) {
+	f(s)
+	if needsQuote(s) {
+		for _, q := range []string{strconv.Quote(s), strconv.QuoteToASCII(s)} {
+			f(q[1 : len(q)-1])
+		}
+	}
+	if !isASCII(s) {
+		f(strings.ToUpper(s))
+		f(strings.ToLower(s))
+	}
+	clean := filepath.Clean(s)
+	paths := [4]string{s, clean, filepath.Base(clean)}
+	if wd != "" && !filepath.IsAbs(clean) && (!worth(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator))) {
+		paths[3] = filepath.Join(wd, clean)
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		f(p)
+		f(url.QueryEscape(p))
+		f(url.PathEscape(p))
+	}
+}
+
+// dirPrefixes returns what stands before a relative path made absolute
+// against wd, as it is and escaped for a URL.
+func dirPrefixes(wd string) []string {
+	if wd == "" {
+		return nil
+	}
+	dir := wd
+	if !strings.HasSuffix(dir, string(filepath.Separator)) {
+		dir += string(filepath.Separator)
+	}
+	list := []string{dir}
+	for _, e := range []string{url.QueryEscape(dir), url.PathEscape(dir)} {
+		if !slices.Contains(list, e) {
+			list = append(list, e)
+		}
+	}
+	return list
+}
+
+// extendOverDir extends each range of s that a directory prefix (see
+// dirPrefixes) stands right before over that prefix, ignoring case, so that
+// an absolute path made of a secret goes whole; spans stay merged.
+func extendOverDir(spans []span, s string, prefixes []string) []span {
+	if len(prefixes) == 0 {
+		return spans
+	}
+	out := spans[:0]
+	for _, r := range spans {
+		for _, p := range prefixes {
+			if r.from >= len(p) && strings.EqualFold(s[r.from-len(p):r.from], p) {
+				r.from -= len(p)
+				break
+			}
+		}
+		for len(out) > 0 && r.from <= out[len(out)-1].to {
+			r.from = min(r.from, out[len(out)-1].from)
+			out = out[:len(out)-1]
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // worthScrubbing reports whether s is a secret to look for in text.
@@ -92,10 +214,7 @@ func (sc *scrubber) with(raw []string) *scrubber {
 	if len(fresh) == 0 {
 		return sc
 	}
-	child := newScrubber(sc.masker, fresh)
-	if child.match == nil {
-		return sc
-	}
+	child := newScrubberIn(sc.masker, sc.wd, fresh)
 	child.parent = sc
 	return child
 }
@@ -129,7 +248,7 @@ func onlyStars(s string) bool {
 
 func (sc *scrubber) empty() bool {
 	for x := sc; x != nil; x = x.parent {
-		if x.match != nil {
+		if x.any {
 			return false
 		}
 	}
@@ -138,7 +257,11 @@ func (sc *scrubber) empty() bool {
 
 func (sc *scrubber) contains(s string) bool {
 	for x := sc; x != nil; x = x.parent {
-		if x.match != nil && x.match.any(s) {
+		if !x.any {
+			continue
+		}
+		x.prepare()
+		if x.match != nil && x.match.any(s) || x.exact != nil && x.exact.any(s) {
 			return true
 		}
 	}
@@ -151,10 +274,13 @@ func (sc *scrubber) cover(s string) []span {
 	var all []span
 	levels := 0
 	for x := sc; x != nil; x = x.parent {
-		if x.match != nil {
-			if c := x.match.cover(s); len(c) > 0 {
-				all = append(all, c...)
-				levels++
+		x.prepare()
+		for _, m := range []*matcher{x.match, x.exact} {
+			if m != nil {
+				if c := m.cover(s); len(c) > 0 {
+					all = append(all, c...)
+					levels++
+				}
 			}
 		}
 	}
@@ -177,7 +303,7 @@ func (sc *scrubber) cover(s string) []span {
 // returned untouched, without allocating) when no secret occurs in it, or
 // when s consists only of allow-listed words, which can reveal nothing.
 func (sc *scrubber) scrub(s string) (out string, changed bool) {
-	if sc.empty() || !sc.contains(s) || onlyAllowedWords(sc.masker, s) {
+	if sc.empty() || onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
 		return s, false
 	}
 	// Each round replaces every occurrence (overlapping ones merged) at
@@ -203,7 +329,7 @@ func (sc *scrubber) replace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
-	for _, r := range sc.cover(s) {
+	for _, r := range extendOverDir(sc.cover(s), s, sc.dirs) {
 		b.WriteString(s[last:r.from])
 		b.WriteString(mask.Mask)
 		last = r.to
