@@ -126,7 +126,7 @@ func recordFuzzSpan(t *testing.T, m *mask.Masker, cfgArgs, raw []string, withArg
 	g := &gate{}
 	g.on.Store(true)
 	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: m, Args: cfgArgs})),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: m, Args: cfgArgs, KeepResource: true})),
 		sdktrace.WithResource(resource.Empty()),
 	}
 	if withArgv {

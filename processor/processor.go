@@ -44,10 +44,21 @@ type Config struct {
 	// code that shares the provider can write them, so trust them only in
 	// a pipeline of your own.
 	TrustedKeys []attribute.Key
-	// Resource, if set, replaces the resource of every span, as it is:
-	// nothing the SDK merges in from the environment
-	// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, detectors) is passed on.
+	// ServiceName and ServiceVersion name the tool in the resource that
+	// replaces every span's own by default: NewResource(ServiceName,
+	// ServiceVersion), which documents what it holds.
+	ServiceName, ServiceVersion string
+	// Resource, if set, replaces the resource of every span, as it is,
+	// instead of NewResource's.
 	Resource *sdkresource.Resource
+	// KeepResource, with Resource nil, passes each span's own resource
+	// on, masked and scrubbed like the span, instead of replacing it.
+	// That is the provider's resource, which the SDK builds from the
+	// environment and its detectors: OTEL_RESOURCE_ATTRIBUTES (host.name,
+	// user.name, deployment.environment, ...), OTEL_SERVICE_NAME, and
+	// "unknown_service:<program name>". Opt in only when every attribute
+	// of it is yours to send and the user's consent covers it.
+	KeepResource bool
 }
 
 // fixedKeys are semantic-convention keys anontel and the SDK write.
@@ -74,7 +85,7 @@ type Processor struct {
 	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
 	global   *scrubber                  // secrets of Config.Args
-	resource *sdkresource.Resource      // replaces every span's resource, if set
+	resource *sdkresource.Resource      // replaces every span's resource; nil: Config.KeepResource
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
 }
@@ -122,8 +133,20 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		fixed:    fixed,
 		trusted:  trusted,
 		global:   newScrubber(m, secrets),
-		resource: cfg.Resource,
+		resource: resourceFor(cfg),
 	}
+}
+
+// resourceFor returns the resource that replaces every span's, or nil
+// to keep the span's own.
+func resourceFor(cfg Config) *sdkresource.Resource {
+	switch {
+	case cfg.Resource != nil:
+		return cfg.Resource
+	case cfg.KeepResource:
+		return nil
+	}
+	return NewResource(cfg.ServiceName, cfg.ServiceVersion)
 }
 
 func containsKey(keys []attribute.Key, k attribute.Key) bool {
@@ -395,11 +418,15 @@ func (p *Processor) resourceView(r *sdkresource.Resource) *resourceView {
 	}
 	v := &resourceView{in: r, out: r, sc: p.global}
 	if r != nil {
-		attrs := r.Attributes()
-		v.sc = p.global.with(p.argSecrets(nil, attrs, nil))
-		v.out = p.maskResource(r, v.sc)
+		// Its arguments are scrubbed from the spans even when it is replaced.
+		v.sc = p.global.with(p.argSecrets(nil, r.Attributes(), nil))
+		if p.resource == nil {
+			v.out = p.maskResource(r, v.sc)
+		}
 	}
-	if p.resource != nil {
+	if p.resource != nil && (r == nil || !r.Equal(p.resource)) {
+		// A provider built with the same resource keeps its own, so that
+		// a span with nothing to mask passes as it is.
 		v.out = p.resource
 	}
 	p.res.Store(v)

@@ -3,8 +3,10 @@ package processor
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/anontel/anontel/internal/distro"
 	"github.com/anontel/anontel/processor/mask"
 )
 
@@ -221,7 +224,7 @@ func TestProcessorMasksEverySpanPart(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-			Consent: g, Masker: mask.New(testTree()), Args: args, ArgKeys: []attribute.Key{appArgv},
+			Consent: g, Masker: mask.New(testTree()), Args: args, ArgKeys: []attribute.Key{appArgv}, KeepResource: true,
 		})),
 	)
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -315,10 +318,11 @@ func TestProcessorKeepsSnapshot(t *testing.T) {
 	}
 }
 
-// cleanSpan returns a finished SDK span carrying no argument data.
+// cleanSpan returns a finished SDK span carrying no argument data, from
+// a provider whose resource is the one the processor puts on spans.
 func cleanSpan(t testing.TB) sdktrace.ReadOnlySpan {
 	rec := &recorder{}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run")
 	span.SetAttributes(attribute.String("process.executable.name", "pipectl"), attribute.Int("process.exit.code", 1), attribute.Bool("ci", false))
 	span.AddEvent("done", trace.WithAttributes(attribute.String("phase", "load")))
@@ -330,17 +334,24 @@ func cleanSpan(t testing.TB) sdktrace.ReadOnlySpan {
 func TestProcessorPassesCleanSpanUntouched(t *testing.T) {
 	g := &gate{}
 	g.on.Store(true)
-	next := &recorder{}
-	p := New(next, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
-	s := cleanSpan(t)
-	p.OnEnd(s)
-	if next.ended[0] != s {
-		t.Errorf("a span with nothing to mask was wrapped: %T", next.ended[0])
-	}
-	p = New(discard{}, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
-	allocs := testing.AllocsPerRun(100, func() { p.OnEnd(s) })
-	if allocs != 0 {
-		t.Errorf("OnEnd allocates %v times for a clean span", allocs)
+	args := []string{"run", "--pipeline", "s3cret-pipe", "ipe"}
+	for _, cfg := range []Config{
+		{ServiceName: "pipectl", ServiceVersion: "0.3.0"}, // the same resource as the provider's
+		{KeepResource: true},
+	} {
+		cfg.Consent, cfg.Masker, cfg.Args = g, mask.New(testTree()), args
+		next := &recorder{}
+		p := New(next, cfg)
+		s := cleanSpan(t)
+		p.OnEnd(s)
+		if next.ended[0] != s {
+			t.Errorf("%+v: a span with nothing to mask was wrapped: %T", cfg, next.ended[0])
+		}
+		p = New(discard{}, cfg)
+		allocs := testing.AllocsPerRun(100, func() { p.OnEnd(s) })
+		if allocs != 0 {
+			t.Errorf("%+v: OnEnd allocates %v times for a clean span", cfg, allocs)
+		}
 	}
 }
 
@@ -353,7 +364,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	res := resource.NewSchemaless(semconv.ProcessCommandArgs("/opt/pipectl", "run", "-p", "resource-secret"))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res),
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: mask.New(testTree())})))
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: mask.New(testTree()), KeepResource: true})))
 	for range 2 { // the second span uses the cached resource view
 		_, span := tp.Tracer("t").Start(context.Background(), "pipectl run -p resource-secret")
 		span.End()
@@ -514,6 +525,90 @@ func TestProcessorScrubsDerivedForms(t *testing.T) {
 			if strings.Contains(strings.ToLower(s), secret) {
 				t.Errorf("exported %q contains %q", s, secret)
 			}
+		}
+	}
+}
+
+// TestProcessorReplacesProgramResource is a program with its own provider
+// whose resource comes from the environment and the SDK's detectors, as
+// examples/existing-otel's does: by default none of it reaches the
+// exporter, only NewResource's fixed attributes (issue 11, item 4).
+// Keeping it is an explicit opt-in.
+func TestProcessorReplacesProgramResource(t *testing.T) {
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "host.name=alice-laptop,user.name=alice,deployment.environment=alice-prod")
+	t.Setenv("OTEL_SERVICE_NAME", "alice-billing")
+	ctx := context.Background()
+	// As the SDK's default does, the environment wins over the detectors.
+	fromEnv, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithHost(),
+		resource.WithProcessOwner(), resource.WithProcessExecutableName(), resource.WithFromEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers := map[string][]sdktrace.TracerProviderOption{
+		"environment":     {sdktrace.WithResource(fromEnv)},
+		"the SDK default": nil, // resource.Default(): unknown_service:<program> or the environment
+	}
+	g := &gate{}
+	g.on.Store(true)
+	record := func(t *testing.T, opts []sdktrace.TracerProviderOption, cfg Config) *resource.Resource {
+		t.Helper()
+		exp := tracetest.NewInMemoryExporter()
+		cfg.Consent, cfg.Masker = g, mask.New(testTree())
+		tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), cfg)))...)
+		_, span := tp.Tracer("t").Start(ctx, "pipectl info")
+		span.End()
+		spans := exp.GetSpans()
+		if err := tp.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(spans) != 1 {
+			t.Fatalf("%d spans", len(spans))
+		}
+		return spans[0].Resource
+	}
+	fixed := func(service, version string) map[string]string {
+		m := map[string]string{
+			"service.name":             service,
+			"telemetry.distro.name":    "anontel",
+			"telemetry.distro.version": distro.Version,
+			"telemetry.sdk.name":       "opentelemetry",
+			"telemetry.sdk.language":   "go",
+			"process.runtime.name":     "go",
+			"process.runtime.version":  runtime.Version(),
+			"os.type":                  runtime.GOOS,
+			"host.arch":                hostArch(runtime.GOARCH),
+		}
+		if version != "" {
+			m["service.version"] = version
+		}
+		return m
+	}
+	asMap := func(r *resource.Resource) map[string]string {
+		m := map[string]string{}
+		for _, kv := range r.Attributes() {
+			m[string(kv.Key)] = kv.Value.String()
+		}
+		return m
+	}
+	for name, opts := range providers {
+		for _, c := range []struct {
+			cfg  Config
+			want map[string]string
+		}{
+			{Config{}, fixed("unknown_service", "")},
+			{Config{ServiceName: "pipectl", ServiceVersion: "0.3.0"}, fixed("pipectl", "0.3.0")},
+		} {
+			got := asMap(record(t, opts, c.cfg))
+			if !maps.Equal(got, c.want) {
+				t.Errorf("%s, %+v: resource = %v, want exactly %v", name, c.cfg, got, c.want)
+			}
+		}
+	}
+	// The opt-in: the program's own resource, as it is.
+	got := asMap(record(t, providers["environment"], Config{KeepResource: true}))
+	for k, v := range map[string]string{"host.name": "alice-laptop", "user.name": "alice", "service.name": "alice-billing"} {
+		if got[k] != v {
+			t.Errorf("KeepResource: %s = %q, want %q", k, got[k], v)
 		}
 	}
 }
