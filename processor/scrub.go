@@ -76,7 +76,7 @@ func (sc *scrubber) prepare() {
 				continue
 			}
 			forms(s, sc.wd, func(f string) bool { return worthScrubbing(m, f) }, func(f string) {
-				if worthScrubbing(m, f) && sc.match.add(f) {
+				if worthScrubbing(m, f) && sc.match.add(f, minSecret) {
 					sc.secrets = append(sc.secrets, f)
 					if !utf8.ValidString(f) {
 						invalid = append(invalid, f)
@@ -95,7 +95,7 @@ func (sc *scrubber) prepare() {
 			// byte for byte too.
 			sc.exact = newMatcher(false, 0)
 			for _, f := range invalid {
-				sc.exact.add(f)
+				sc.exact.add(f, minSecret)
 			}
 			sc.exact.build()
 		}
@@ -303,7 +303,7 @@ func (sc *scrubber) cover(s string) []span {
 // returned untouched, without allocating) when no secret occurs in it, or
 // when s consists only of allow-listed words, which can reveal nothing.
 func (sc *scrubber) scrub(s string) (out string, changed bool) {
-	if sc.empty() || onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
+	if len(s) < minSecret || sc.empty() || onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
 		return s, false
 	}
 	// Each round replaces every occurrence (overlapping ones merged) at

@@ -36,6 +36,14 @@ func TestScrubber(t *testing.T) {
 		{"quoted form", []string{`a"b\c`}, fmt.Sprintf("invalid argument %q", `a"b\c`), `invalid argument "*****"`, true},
 		{"ascii quoted form", []string{"日本語"}, fmt.Sprintf("value %+q", "日本語"), `value "*****"`, true},
 		{"token with space", []string{"my secret"}, "got my secret", "got *****", true},
+		{"any case", []string{"Alice Smith"}, "alice smith, ALICE SMITH, aLiCe sMiTh", "*****, *****, *****", true},
+		{"unicode case", []string{"Pässwörd"}, "PÄSSWÖRD pässwörd", "***** *****", true},
+		{"special case", []string{"İstanbul"}, "istanbul", "*****", true},
+		{"folds too short", []string{"\u212a"}, "kkk", "kkk", false}, // a Kelvin sign folds to one byte
+		{"query escaped", []string{"a b&c"}, "?q=a+b%26c&x=1", "?q=*****&x=1", true},
+		{"path escaped", []string{"a b/c"}, "/v1/a%20b%2Fc", "/v1/*****", true},
+		{"base name", []string{"data/in.csv"}, "in.csv", "*****", true},
+		{"cleaned", []string{"./data//in.csv"}, "data/in.csv", "*****", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
