@@ -191,7 +191,7 @@ func (m *Masker) Mask(args []string) Masked {
 		n = child
 	}
 
-	w := maskWriter{out: make([]string, 0, len(args)+2)}
+	w := maskWriter{out: make([]string, 0, len(args)+2), hint: len(args)}
 	if m.root.name != "" {
 		w.out = append(w.out, m.root.name)
 	}
@@ -269,6 +269,7 @@ type maskWriter struct {
 	out     []string
 	secrets []string
 	seen    map[string]struct{} // the secrets, once there are many
+	hint    int                 // how many tokens there are, to size seen
 }
 
 // secret records raw as masked and returns Mask.
@@ -284,7 +285,7 @@ func (w *maskWriter) secret(raw string) string {
 		return Mask
 	}
 	if w.seen == nil {
-		w.seen = make(map[string]struct{}, 2*len(w.secrets))
+		w.seen = make(map[string]struct{}, max(2*len(w.secrets), w.hint))
 		for _, s := range w.secrets {
 			w.seen[s] = struct{}{}
 		}
