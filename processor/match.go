@@ -33,19 +33,9 @@ func newMatcher(fold bool, size int) *matcher {
 	return &matcher{fold: fold, nodes: make([]node, 1, size/4+1)}
 }
 
-// add inserts a pattern and reports whether it is new; one shorter than
-// minLen once folded is left out. build must be called before the matcher
-// is used.
-func (m *matcher) add(p string, minLen int) bool {
-	if m.fold && !isASCII(p) {
-		n := 0
-		m.each(p, func(byte) { n++ })
-		if n < minLen {
-			return false // such as a Kelvin sign, which would match every k
-		}
-	} else if len(p) < minLen {
-		return false
-	}
+// add inserts a pattern and reports whether it is new; build must be
+// called before the matcher is used.
+func (m *matcher) add(p string) bool {
 	st := int32(0)
 	depth := int32(0)
 	m.each(p, func(c byte) {
@@ -57,6 +47,16 @@ func (m *matcher) add(p string, minLen int) bool {
 	}
 	m.nodes[st].out = depth
 	return true
+}
+
+// foldedLen returns the length of p as it is matched.
+func (m *matcher) foldedLen(p string) int {
+	if !m.fold || isASCII(p) {
+		return len(p)
+	}
+	n := 0
+	m.each(p, func(byte) { n++ })
+	return n
 }
 
 // child returns the child of st labelled c, made if make is set; 0: none.

@@ -70,32 +70,41 @@ func (sc *scrubber) prepare() {
 			size += 3 * len(s)
 		}
 		sc.match = newMatcher(true, size)
-		var invalid []string
+		var exact []string // see below
 		for _, s := range sc.raw {
 			if len(s) < minSecret {
 				continue
 			}
 			forms(s, sc.wd, func(f string) bool { return worthScrubbing(m, f) }, func(f string) {
-				if worthScrubbing(m, f) && sc.match.add(f, minSecret) {
+				if !worthScrubbing(m, f) {
+					return
+				}
+				// A secret that folds shorter than minSecret (a Kelvin
+				// sign folds to K) would shred text: it is matched byte
+				// for byte only. Folding reads bytes that are not UTF-8 as
+				// they are, but such a secret can also start inside a rune
+				// of the text: it is matched byte for byte too.
+				short := sc.match.foldedLen(f) < minSecret
+				if !short && sc.match.add(f) {
 					sc.secrets = append(sc.secrets, f)
-					if !utf8.ValidString(f) {
-						invalid = append(invalid, f)
+				}
+				if short || !utf8.ValidString(f) {
+					if short {
+						sc.secrets = append(sc.secrets, f)
 					}
+					exact = append(exact, f)
 				}
 			})
 		}
-		if len(sc.secrets) == 0 {
+		if len(sc.match.nodes) > 1 {
+			sc.match.build()
+		} else {
 			sc.match = nil
-			return
 		}
-		sc.match.build()
-		if len(invalid) > 0 {
-			// Folding reads bytes that are not UTF-8 as they are, but such a
-			// secret can also start inside a rune of the text: match it
-			// byte for byte too.
+		if len(exact) > 0 {
 			sc.exact = newMatcher(false, 0)
-			for _, f := range invalid {
-				sc.exact.add(f, minSecret)
+			for _, f := range exact {
+				sc.exact.add(f)
 			}
 			sc.exact.build()
 		}

@@ -40,6 +40,7 @@ func TestScrubber(t *testing.T) {
 		{"unicode case", []string{"Pässwörd"}, "PÄSSWÖRD pässwörd", "***** *****", true},
 		{"special case", []string{"İstanbul"}, "istanbul", "*****", true},
 		{"folds too short", []string{"\u212a"}, "kkk", "kkk", false}, // a Kelvin sign folds to one byte
+		{"folds too short, exact", []string{"\u212a"}, "1\u212a2", "1*****2", true},
 		{"query escaped", []string{"a b&c"}, "?q=a+b%26c&x=1", "?q=*****&x=1", true},
 		{"path escaped", []string{"a b/c"}, "/v1/a%20b%2Fc", "/v1/*****", true},
 		{"base name", []string{"data/in.csv"}, "in.csv", "*****", true},
