@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -44,6 +45,12 @@ type Config struct {
 	// code that shares the provider can write them, so trust them only in
 	// a pipeline of your own.
 	TrustedKeys []attribute.Key
+	// DropKeyPrefixes drops every attribute (of spans, events, links, and
+	// of the resource when it is kept) whose key starts with one of them,
+	// such as "url.", "file." and "db.": values that other code derives
+	// from user input in ways no scrub can follow. See the package
+	// documentation.
+	DropKeyPrefixes []string
 	// ServiceName and ServiceVersion name the tool in the resource that
 	// replaces every span's own by default: NewResource(ServiceName,
 	// ServiceVersion), which documents what it holds.
@@ -86,6 +93,7 @@ type Processor struct {
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
 	global   *scrubber                  // secrets of Config.Args
 	resource *sdkresource.Resource      // replaces every span's resource; nil: Config.KeepResource
+	drop     []string                   // Config.DropKeyPrefixes
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
 }
@@ -134,6 +142,7 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		trusted:  trusted,
 		global:   newScrubber(m, secrets),
 		resource: resourceFor(cfg),
+		drop:     slices.Clone(cfg.DropKeyPrefixes),
 	}
 }
 
@@ -340,8 +349,14 @@ func (p *Processor) argSecrets(memo *argMemo, attrs []attribute.KeyValue, secret
 
 // maskAttrs returns attrs, or a copy with changes; the input is never written.
 func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scrubber) ([]attribute.KeyValue, bool) {
-	var out []attribute.KeyValue
+	var out []attribute.KeyValue // nil until something changes; then attrs so far, changed
 	for i, kv := range attrs {
+		if p.dropped(kv.Key) {
+			if out == nil {
+				out = append(make([]attribute.KeyValue, 0, len(attrs)), attrs[:i]...)
+			}
+			continue
+		}
 		var nkv attribute.KeyValue
 		var changed bool
 		if p.isArgKey(kv) {
@@ -353,18 +368,30 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			_, fixed := p.fixed[kv.Key]
 			nkv, changed = scrubKV(kv, sc, !fixed)
 		}
-		if changed {
-			if out == nil {
-				out = make([]attribute.KeyValue, len(attrs))
-				copy(out, attrs)
-			}
-			out[i] = nkv
+		switch {
+		case changed && out == nil:
+			out = append(make([]attribute.KeyValue, 0, len(attrs)), attrs[:i]...)
+			out = append(out, nkv)
+		case changed:
+			out = append(out, nkv)
+		case out != nil:
+			out = append(out, kv)
 		}
 	}
 	if out == nil {
 		return attrs, false
 	}
 	return out, true
+}
+
+// dropped reports whether k starts with one of Config.DropKeyPrefixes.
+func (p *Processor) dropped(k attribute.Key) bool {
+	for _, prefix := range p.drop {
+		if strings.HasPrefix(string(k), prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Processor) maskEvents(memo *argMemo, events []sdktrace.Event, sc *scrubber) ([]sdktrace.Event, bool) {

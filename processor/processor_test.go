@@ -612,3 +612,40 @@ func TestProcessorReplacesProgramResource(t *testing.T) {
 		}
 	}
 }
+
+func TestProcessorDropKeyPrefixes(t *testing.T) {
+	g := &gate{}
+	g.on.Store(true)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("file.owner", "alice"), attribute.String("service.name", "finder"))),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
+			Consent: g, Masker: mask.New(testTree()), KeepResource: true,
+			DropKeyPrefixes: []string{"url.", "file.", "db."},
+		})))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	_, span := tp.Tracer("t").Start(context.Background(), "query")
+	span.SetAttributes(
+		attribute.String("url.full", "https://example.com/?q=c2VjcmV0"), // base64: no scrub can follow
+		attribute.Int("db.response.returned_rows", 3),
+		attribute.String("urlx", "kept"),
+		attribute.String("file.path", "/home/alice/x"),
+		attribute.Int("app.count", 1),
+	)
+	span.AddEvent("read", trace.WithAttributes(attribute.String("file.name", "x"), attribute.String("phase", "load")))
+	span.End()
+	s := exp.GetSpans()[0]
+	var keys []string
+	for _, kv := range s.Attributes {
+		keys = append(keys, string(kv.Key))
+	}
+	if want := []string{"urlx", "app.count"}; !slices.Equal(keys, want) {
+		t.Errorf("span keys = %q, want %q", keys, want)
+	}
+	if ev := s.Events[0].Attributes; len(ev) != 1 || ev[0].Key != "phase" {
+		t.Errorf("event attributes = %v", ev)
+	}
+	if r := s.Resource.Attributes(); len(r) != 1 || r[0].Key != "service.name" {
+		t.Errorf("kept resource = %v", r)
+	}
+}
