@@ -59,8 +59,15 @@ func (m *matcher) foldedLen(p string) int {
 	return n
 }
 
+// onLookup, when set (by tests), is called for every child lookup: the
+// unit of the matcher's work.
+var onLookup func()
+
 // child returns the child of st labelled c, made if make is set; 0: none.
 func (m *matcher) child(st int32, c byte, make bool) int32 {
+	if onLookup != nil {
+		onLookup()
+	}
 	if st == 0 {
 		if ch := m.root[c]; ch != 0 || !make {
 			return ch

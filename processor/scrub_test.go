@@ -170,3 +170,32 @@ func TestScrubberMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// TestScrubberWorkIsLinear counts the matcher's child lookups while a
+// scrubber for n secrets is prepared and scrubs a text holding all of
+// them: the work must grow like n (Aho–Corasick), not like n² as a
+// search for each secret in the text did. Benchmarks give the times.
+func TestScrubberWorkIsLinear(t *testing.T) {
+	m := mask.New(testTree())
+	work := func(n int) (lookups, size int) {
+		secrets := make([]string, n)
+		for i := range secrets {
+			secrets[i] = fmt.Sprintf("data/raw/File_%05d.csv", i)
+		}
+		text := strings.ToLower(strings.Join(secrets, ","))
+		onLookup = func() { lookups++ }
+		defer func() { onLookup = nil }()
+		got, _ := newScrubber(m, secrets).scrub(text)
+		if want := strings.TrimSuffix(strings.Repeat(mask.Mask+",", n), ","); got != want {
+			t.Fatalf("n=%d: scrub left %.80q…", n, got)
+		}
+		return lookups, len(text)
+	}
+	small, smallSize := work(1000)
+	large, largeSize := work(16000)
+	perByteSmall, perByteLarge := float64(small)/float64(smallSize), float64(large)/float64(largeSize)
+	t.Logf("child lookups per byte of secrets: %.2f at 1,000 secrets, %.2f at 16,000", perByteSmall, perByteLarge)
+	if perByteLarge > 1.5*perByteSmall || perByteLarge > 50 {
+		t.Errorf("work per byte grows with the number of secrets: %.2f at 1,000, %.2f at 16,000", perByteSmall, perByteLarge)
+	}
+}
