@@ -38,10 +38,21 @@ func newMatcher(fold bool, size int) *matcher {
 func (m *matcher) add(p string) bool {
 	st := int32(0)
 	depth := int32(0)
-	m.each(p, func(c byte) {
-		st = m.child(st, c, true)
-		depth++
-	})
+	if isASCII(p) { // the common case, without a call per byte
+		for i := 0; i < len(p); i++ {
+			c := p[i]
+			if m.fold {
+				c = foldASCII(c)
+			}
+			st = m.child(st, c, true)
+		}
+		depth = int32(len(p))
+	} else {
+		m.each(p, func(c byte) {
+			st = m.child(st, c, true)
+			depth++
+		})
+	}
 	if depth == 0 || m.nodes[st].out != 0 {
 		return false
 	}

@@ -27,7 +27,9 @@ type Config struct {
 	// so every argument is masked.
 	Masker *mask.Masker
 	// Args are the process's raw arguments (os.Args[1:]). Every token the
-	// masker masks (len >= 3) is scrubbed from every span.
+	// masker masks (len >= 3) is scrubbed from every span, in any case and
+	// in the forms the package documentation lists. Relative paths are
+	// made absolute against the working directory New finds.
 	Args []string
 	// ArgKeys are extra attribute keys holding argument data: a string is
 	// read as a command line, a string array as an argument vector.

@@ -71,14 +71,18 @@ func (sc *scrubber) prepare() {
 		}
 		sc.match = newMatcher(true, size)
 		var exact []string // see below
+		var seen []string  // the forms of one token so far
 		for _, s := range sc.raw {
 			if len(s) < minSecret {
 				continue
 			}
+			seen = seen[:0]
 			forms(s, sc.wd, func(f string) bool { return worthScrubbing(m, f) }, func(f string) {
-				if !worthScrubbing(m, f) {
+				// Most forms of a token are the same string: one trie walk.
+				if slices.Contains(seen, f) || !worthScrubbing(m, f) {
 					return
 				}
+				seen = append(seen, f)
 				// A secret that folds shorter than minSecret (a Kelvin
 				// sign folds to K) would shred text: it is matched byte
 				// for byte only. Folding reads bytes that are not UTF-8 as
