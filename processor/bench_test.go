@@ -60,9 +60,10 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Run(sp.name+"/"+variant, func(b *testing.B) {
 				var proc sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(nopExporter{})
 				if variant == "processor" {
-					proc = New(proc, Config{Consent: g, Masker: m, Args: args})
+					proc = New(proc, Config{Consent: g, Masker: m, Args: args, ServiceName: "pipectl", ServiceVersion: "0.3.0"})
 				}
-				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc))
+				// As instrument does: the provider has the processor's resource.
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
 				defer func() { _ = tp.Shutdown(context.Background()) }()
 				tracer := tp.Tracer("bench")
 				ctx := context.Background()
