@@ -4,12 +4,14 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/anontel/anontel/internal/distro"
+
 	"github.com/anontel/anontel/identity"
 )
 
 // Version is the version of the anontel library, sent as
 // telemetry.distro.version and as the instrumentation scope version.
-const Version = "0.1.0"
+const Version = distro.Version
 
 // Config says what a tool is and where its telemetry goes. Only Tool and
 // Version are required; the zero value of every other field means its

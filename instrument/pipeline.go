@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/anontel/anontel/internal/spool"
 	"github.com/anontel/anontel/processor"
 	"go.opentelemetry.io/otel/attribute"
-	sdkresource "go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
@@ -39,10 +37,10 @@ func (t *Telemetry) buildPipeline(masker *mask.Masker) error {
 		}
 		t.spool, next = sp, sp
 	}
-	res := t.resource()
+	res := processor.NewResource(t.cfg.Tool, t.cfg.Version)
 	guard := processor.New(sdktrace.NewSimpleSpanProcessor(next), processor.Config{
 		Consent:     t.gate,
-		Masker:      masker,
+		Commands:    t.commands(),
 		Args:        t.cfg.Args,
 		TrustedKeys: trustedKeys,
 		// The SDK merges OTEL_RESOURCE_ATTRIBUTES into any resource; the
@@ -118,35 +116,6 @@ func otelEnvProblem(lookup func(string) (string, bool)) string {
 		return "OTEL_TRACES_SAMPLER is not a sampler the SDK knows"
 	}
 	return ""
-}
-
-// resource describes the tool and runtime and nothing about the person:
-// no host name, user, path or OTEL_RESOURCE_ATTRIBUTES content.
-func (t *Telemetry) resource() *sdkresource.Resource {
-	return sdkresource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName(t.cfg.Tool),
-		semconv.ServiceVersion(t.cfg.Version),
-		semconv.TelemetryDistroName("anontel"),
-		semconv.TelemetryDistroVersion(Version),
-		semconv.TelemetrySDKName("opentelemetry"),
-		semconv.TelemetrySDKLanguageGo,
-		semconv.ProcessRuntimeName("go"),
-		semconv.ProcessRuntimeVersion(runtime.Version()),
-		semconv.OSTypeKey.String(runtime.GOOS),
-		semconv.HostArchKey.String(hostArch(runtime.GOARCH)),
-	)
-}
-
-// hostArch maps GOARCH to the host.arch values of the conventions.
-func hostArch(goarch string) string {
-	switch goarch {
-	case "386":
-		return "x86"
-	case "arm":
-		return "arm32"
-	default:
-		return goarch
-	}
 }
 
 // envTrue reports whether the variable is set to something other than

@@ -338,14 +338,6 @@ func TestIsCI(t *testing.T) {
 	}
 }
 
-func TestHostArch(t *testing.T) {
-	for in, want := range map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "x86", "arm": "arm32", "ppc64le": "ppc64le"} {
-		if got := hostArch(in); got != want {
-			t.Errorf("hostArch(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // notFirstRun records that the notice was shown, as a previous run would.
 func notFirstRun(t *testing.T, dir string) {
 	t.Helper()

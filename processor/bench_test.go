@@ -2,6 +2,9 @@ package processor
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -49,15 +52,15 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	g := &gate{}
 	g.on.Store(true)
-	m := mask.New(testTree())
 	for _, sp := range spans {
 		for _, variant := range []string{"plain", "processor"} {
 			b.Run(sp.name+"/"+variant, func(b *testing.B) {
 				var proc sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(nopExporter{})
 				if variant == "processor" {
-					proc = New(proc, Config{Consent: g, Masker: m, Args: args})
+					proc = New(proc, Config{Consent: g, Commands: testTree(), Args: args, ServiceName: "pipectl", ServiceVersion: "0.3.0"})
 				}
-				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc))
+				// As instrument does: the provider has the processor's resource.
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
 				defer func() { _ = tp.Shutdown(context.Background()) }()
 				tracer := tp.Tracer("bench")
 				ctx := context.Background()
@@ -82,5 +85,55 @@ func BenchmarkMask(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Mask(args)
+	}
+}
+
+// BenchmarkManyArgs measures what an invocation with n arguments (a shell
+// glob) pays the processor: building it from the arguments (masking them
+// and preparing the scrub) and ending one span. The span is either what
+// instrument records (masked arguments) or one recorded carelessly, with
+// the raw command line, a list of the inputs and an error that quotes one.
+// Growth should be linear: compare the ns/arg figures. cpu-ns/arg is the
+// process's CPU time (GC included), steadier than wall time on a shared
+// machine.
+func BenchmarkManyArgs(b *testing.B) {
+	g := &gate{}
+	g.on.Store(true)
+	m := mask.New(testTree())
+	for _, kind := range []string{"masked", "raw"} {
+		for _, n := range []int{1000, 10000, 60000} {
+			b.Run(kind+"/"+strconv.Itoa(n), func(b *testing.B) {
+				args := []string{"run", "--pipeline", "data_science"}
+				for i := range n {
+					args = append(args, fmt.Sprintf("data/raw/file_%05d.csv", i))
+				}
+				rec := &recorder{}
+				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+				_, span := tp.Tracer("bench").Start(context.Background(), "pipectl run")
+				if kind == "masked" {
+					res := m.Mask(args)
+					span.SetAttributes(semconv.ProcessCommandArgs(res.Args...), semconv.ProcessCommandLine(res.Line), attribute.Int("process.exit.code", 1))
+				} else {
+					span.SetAttributes(
+						semconv.ProcessCommandLine("pipectl "+strings.Join(args, " ")),
+						attribute.String("app.input", args[len(args)-1]),
+						attribute.String("app.note", "loaded "+strings.Join(args[3:], ",")),
+					)
+					span.SetStatus(codes.Error, "cannot read "+args[len(args)/2])
+				}
+				span.End()
+				s := rec.ended[0]
+				b.ReportAllocs()
+				cpu0 := cpuTime()
+				b.ResetTimer()
+				for b.Loop() {
+					p := New(discard{}, Config{Consent: g, Commands: testTree(), Args: args})
+					p.OnEnd(s)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/arg")
+				b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/arg")
+			})
+		}
 	}
 }

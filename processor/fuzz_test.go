@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -76,12 +80,18 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		"-=se ",         // the value of an unknown -x=value, alone
 		"--0\n-0",       // single-dash form of a token also typed with two dashes
 		"run\n-p\ncept", // inside the conventions' "exception" event name
+		// Derived forms (issue 11, item 3).
+		"search\n--query\nAlice Smith\n--input\n./customers_acme.csv",
+		"run\n-p\n../up/../x.csv",
+		"run\n-p\nİstanbul\nPÄSS",
+		"run\n-p\na b&c/d",
+		"run\n-p\n\u212a\u212a\u212a",
 	} {
 		f.Add(seed)
 	}
 	single := testTree()
 	single.SingleDash = true
-	maskers := []*mask.Masker{mask.New(testTree()), mask.New(single)}
+	trees := []mask.Command{testTree(), single}
 	f.Fuzz(func(t *testing.T, in string) {
 		raw := strings.Split(in, fuzzSep)
 		if in == "" {
@@ -90,14 +100,15 @@ func FuzzProcessorNoLeak(f *testing.F) {
 		if len(raw) > 32 {
 			raw = raw[:32]
 		}
-		for _, m := range maskers {
-			fuzzOne(t, m, raw)
+		for _, tree := range trees {
+			fuzzOne(t, tree, raw)
 		}
 	})
 }
 
-// fuzzOne checks one argument vector against masker m.
-func fuzzOne(t *testing.T, m *mask.Masker, raw []string) {
+// fuzzOne checks one argument vector against the masker of tree.
+func fuzzOne(t *testing.T, tree mask.Command, raw []string) {
+	m := mask.New(tree)
 	{
 		res := m.Mask(raw)
 		for _, tok := range res.Args {
@@ -111,22 +122,38 @@ func fuzzOne(t *testing.T, m *mask.Masker, raw []string) {
 
 		line := strings.Join(append([]string{"pipectl"}, raw...), " ")
 		// Global secrets (Config.Args), with a leaky resource.
-		checkNoLeak(t, m, raw, recordFuzzSpan(t, m, raw, raw, true))
+		checkNoLeak(t, m, raw, recordFuzzSpan(t, tree, raw, raw, true))
 		// Per-span secrets only: unrelated code sets raw argument attributes.
-		checkNoLeak(t, m, raw, recordFuzzSpan(t, m, nil, raw, true))
+		checkNoLeak(t, m, raw, recordFuzzSpan(t, tree, nil, raw, true))
 		// Only a raw command line: its tokens are what it can reveal.
-		checkNoLeak(t, m, strings.Fields(line)[1:], recordFuzzSpan(t, m, nil, raw, false))
+		checkNoLeak(t, m, strings.Fields(line)[1:], recordFuzzSpan(t, tree, nil, raw, false))
+		// The default: the provider's leaky resource is replaced by the
+		// fixed one, which holds no user text.
+		spans := recordFuzzSpanWith(t, tree, raw, raw, true, Config{})
+		if len(spans) == 1 && !spans[0].Resource.Equal(NewResource("", "")) {
+			t.Fatalf("resource = %v, want NewResource's", spans[0].Resource.Attributes())
+		}
+		for i := range spans {
+			spans[i].Resource = nil
+		}
+		checkNoLeak(t, m, raw, spans)
 	}
 }
 
-// recordFuzzSpan records one span full of raw arguments through a real
-// provider and returns what the exporter received.
-func recordFuzzSpan(t *testing.T, m *mask.Masker, cfgArgs, raw []string, withArgv bool) tracetest.SpanStubs {
+// recordFuzzSpan records one span full of raw arguments, in the forms code
+// makes of them too, through a real provider and returns what the exporter
+// received. The processor keeps the provider's resource, to scrub it.
+func recordFuzzSpan(t *testing.T, tree mask.Command, cfgArgs, raw []string, withArgv bool) tracetest.SpanStubs {
+	return recordFuzzSpanWith(t, tree, cfgArgs, raw, withArgv, Config{KeepResource: true})
+}
+
+func recordFuzzSpanWith(t *testing.T, tree mask.Command, cfgArgs, raw []string, withArgv bool, cfg Config) tracetest.SpanStubs {
 	exp := tracetest.NewInMemoryExporter()
 	g := &gate{}
 	g.on.Store(true)
+	cfg.Consent, cfg.Commands, cfg.Args = g, tree, cfgArgs
 	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: m, Args: cfgArgs})),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), cfg)),
 		sdktrace.WithResource(resource.Empty()),
 	}
 	if withArgv {
@@ -147,6 +174,15 @@ func recordFuzzSpan(t *testing.T, m *mask.Masker, cfgArgs, raw []string, withArg
 		first, last = raw[0], raw[len(raw)-1]
 	}
 	span.SetAttributes(attribute.String("app.first", first), attribute.String("arg."+last, "set"))
+	span.SetAttributes(
+		attribute.String("url.full", "https://example.com/s?q="+url.QueryEscape(first)+"&f="+url.QueryEscape(absPath(last))),
+		attribute.String("url.path", "/v1/"+url.PathEscape(last)+"/"+url.PathEscape(filepath.Base(first))),
+		attribute.String("file.path", absPath(first)),
+		attribute.String("file.dir", filepath.Clean(last)+"/out"),
+		attribute.String("file.name", filepath.Base(last)),
+		attribute.String("query.lower", strings.ToLower(first)),
+		attribute.String("query.upper", "Q="+strings.ToUpper(last)),
+	)
 	for i, tok := range raw {
 		if i == 8 {
 			break
@@ -163,11 +199,65 @@ func recordFuzzSpan(t *testing.T, m *mask.Masker, cfgArgs, raw []string, withArg
 	return spans
 }
 
+// absPath is filepath.Abs, or p when it fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// derived returns p and the forms code commonly makes of it: quoted with
+// %q and %+q, escaped for a URL query and path, cleaned, absolute and base
+// name paths (and those escaped), upper and lower case.
+func derived(p string) []string {
+	q, qa := strconv.Quote(p), strconv.QuoteToASCII(p)
+	out := []string{p, q[1 : len(q)-1], qa[1 : len(qa)-1], strings.ToLower(p), strings.ToUpper(p)}
+	for _, path := range []string{p, filepath.Clean(p), absPath(p), filepath.Base(filepath.Clean(p))} {
+		out = append(out, path, url.QueryEscape(path), url.PathEscape(path))
+	}
+	return out
+}
+
+// lowerRunes is s as runes in lower case; a byte that is not UTF-8 becomes
+// a rune of its own outside Unicode, so that it equals only itself.
+func lowerRunes(s string) []rune {
+	var out []rune
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			r = unicode.MaxRune + 1 + rune(s[i])
+		} else {
+			r = unicode.ToLower(r)
+		}
+		out = append(out, r)
+		i += size
+	}
+	return out
+}
+
+// containsFold reports whether s holds secret, byte for byte or in any
+// case: the lower case of a run of runes of s equals secret's.
+func containsFold(s, secret string) bool {
+	if strings.Contains(s, secret) {
+		return true
+	}
+	hay, needle := lowerRunes(s), lowerRunes(secret)
+	for i := 0; i+len(needle) <= len(hay); i++ {
+		if slices.Equal(hay[i:i+len(needle)], needle) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkNoLeak fails if a piece of the raw arguments that was masked is in
-// an exported string. Pieces are the tokens, the values of --flag=value
-// forms, what the masker reports, and their %q-quoted forms. Shorter than 3
-// bytes, made only of '*', or allow-listed: not secret. A string made only
-// of allow-listed words reveals nothing and is not searched.
+// an exported string, in any case or in a form code makes of it (see
+// derived). Pieces are the tokens, the values of --flag=value forms, and
+// what the masker reports. Shorter than 3 bytes, made only of '*', or
+// allow-listed: not secret; so is a form shorter than 3 bytes in lower
+// case (a Kelvin sign is then only looked for as it is). A string made
+// only of allow-listed words reveals nothing and is not searched.
 func checkNoLeak(t *testing.T, m *mask.Masker, raw []string, spans tracetest.SpanStubs) {
 	t.Helper()
 	if len(spans) != 1 {
@@ -194,22 +284,29 @@ func checkNoLeak(t *testing.T, m *mask.Masker, raw []string, spans tracetest.Spa
 			}
 		}
 	}
-	var secrets []string
+	type secret struct {
+		s    string
+		fold bool // also looked for in any case
+	}
+	var secrets []secret
 	for _, p := range pieces {
 		if len(p) < minSecret || onlyStars(p) || kept[p] || structural(m, p) {
 			continue
 		}
-		secrets = append(secrets, p)
-		q := strconv.Quote(p)
-		secrets = append(secrets, q[1:len(q)-1])
+		for _, f := range derived(p) {
+			if len(f) < minSecret || onlyStars(f) || kept[f] || structural(m, f) {
+				continue
+			}
+			secrets = append(secrets, secret{f, len(string(lowerRunes(f))) >= minSecret && utf8.ValidString(f)})
+		}
 	}
 	for _, s := range exported(spans) {
 		if onlyStructural(m, s) {
 			continue
 		}
-		for _, secret := range secrets {
-			if strings.Contains(s, secret) {
-				t.Fatalf("args %q: exported %q contains %q", raw, s, secret)
+		for _, sec := range secrets {
+			if strings.Contains(s, sec.s) || sec.fold && containsFold(s, sec.s) {
+				t.Fatalf("args %q: exported %q contains %q", raw, s, sec.s)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package processor
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -23,11 +24,15 @@ type Consent interface{ Enabled() bool }
 type Config struct {
 	// Consent gates everything; nil is treated as off (fail closed).
 	Consent Consent
-	// mask.Masker masks argument attributes. nil: a masker that knows no command,
-	// so every argument is masked.
-	Masker *mask.Masker
+	// Commands is the program's command tree, an instrument.Command: its
+	// command and flag names, and the flag values it allow-lists, are all
+	// that may pass unmasked. The zero value knows no command, so every
+	// argument is masked.
+	Commands mask.Command
 	// Args are the process's raw arguments (os.Args[1:]). Every token the
-	// masker masks (len >= 3) is scrubbed from every span.
+	// masker masks (len >= 3) is scrubbed from every span, in any case and
+	// in the forms the package documentation lists. Relative paths are
+	// made absolute against the working directory New finds.
 	Args []string
 	// ArgKeys are extra attribute keys holding argument data: a string is
 	// read as a command line, a string array as an argument vector.
@@ -50,10 +55,27 @@ type Config struct {
 	// sends its own traces elsewhere through another processor of the same
 	// provider uses it so that only its usage spans reach this pipeline.
 	Scope string
-	// Resource, if set, replaces the resource of every span, as it is:
-	// nothing the SDK merges in from the environment
-	// (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME, detectors) is passed on.
+	// DropKeyPrefixes drops every attribute (of spans, events, links, and
+	// of the resource when it is kept) whose key starts with one of them,
+	// such as "url.", "file." and "db.": values that other code derives
+	// from user input in ways no scrub can follow. See the package
+	// documentation.
+	DropKeyPrefixes []string
+	// ServiceName and ServiceVersion name the tool in the resource that
+	// replaces every span's own by default: NewResource(ServiceName,
+	// ServiceVersion), which documents what it holds.
+	ServiceName, ServiceVersion string
+	// Resource, if set, replaces the resource of every span, as it is,
+	// instead of NewResource's.
 	Resource *sdkresource.Resource
+	// KeepResource, with Resource nil, passes each span's own resource
+	// on, masked and scrubbed like the span, instead of replacing it.
+	// That is the provider's resource, which the SDK builds from the
+	// environment and its detectors: OTEL_RESOURCE_ATTRIBUTES (host.name,
+	// user.name, deployment.environment, ...), OTEL_SERVICE_NAME, and
+	// "unknown_service:<program name>". Opt in only when every attribute
+	// of it is yours to send and the user's consent covers it.
+	KeepResource bool
 }
 
 // fixedKeys are semantic-convention keys anontel and the SDK write.
@@ -80,7 +102,8 @@ type Processor struct {
 	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
 	global   *scrubber                  // secrets of Config.Args
-	resource *sdkresource.Resource      // replaces every span's resource, if set
+	resource *sdkresource.Resource      // replaces every span's resource; nil: Config.KeepResource
+	drop     []string                   // Config.DropKeyPrefixes
 	scope    string                     // only spans of this scope pass, if set
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
@@ -95,10 +118,7 @@ var _ sdktrace.SpanProcessor = (*Processor)(nil)
 
 // New returns a Processor in front of next.
 func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
-	m := cfg.Masker
-	if m == nil {
-		m = mask.New(mask.Command{})
-	}
+	m := mask.New(cfg.Commands)
 	keys := []attribute.Key{semconv.ProcessCommandArgsKey, semconv.ProcessCommandLineKey}
 	for _, k := range cfg.ArgKeys {
 		if !containsKey(keys, k) {
@@ -129,9 +149,22 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		fixed:    fixed,
 		trusted:  trusted,
 		global:   newScrubber(m, secrets),
-		resource: cfg.Resource,
+		resource: resourceFor(cfg),
+		drop:     slices.Clone(cfg.DropKeyPrefixes),
 		scope:    cfg.Scope,
 	}
+}
+
+// resourceFor returns the resource that replaces every span's, or nil
+// to keep the span's own.
+func resourceFor(cfg Config) *sdkresource.Resource {
+	switch {
+	case cfg.Resource != nil:
+		return cfg.Resource
+	case cfg.KeepResource:
+		return nil
+	}
+	return NewResource(cfg.ServiceName, cfg.ServiceVersion)
 }
 
 func containsKey(keys []attribute.Key, k attribute.Key) bool {
@@ -329,8 +362,14 @@ func (p *Processor) argSecrets(memo *argMemo, attrs []attribute.KeyValue, secret
 
 // maskAttrs returns attrs, or a copy with changes; the input is never written.
 func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scrubber) ([]attribute.KeyValue, bool) {
-	var out []attribute.KeyValue
+	var out []attribute.KeyValue // nil until something changes; then attrs so far, changed
 	for i, kv := range attrs {
+		if p.dropped(kv.Key) {
+			if out == nil {
+				out = append(make([]attribute.KeyValue, 0, len(attrs)), attrs[:i]...)
+			}
+			continue
+		}
 		var nkv attribute.KeyValue
 		var changed bool
 		if p.isArgKey(kv) {
@@ -342,18 +381,30 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			_, fixed := p.fixed[kv.Key]
 			nkv, changed = scrubKV(kv, sc, !fixed)
 		}
-		if changed {
-			if out == nil {
-				out = make([]attribute.KeyValue, len(attrs))
-				copy(out, attrs)
-			}
-			out[i] = nkv
+		switch {
+		case changed && out == nil:
+			out = append(make([]attribute.KeyValue, 0, len(attrs)), attrs[:i]...)
+			out = append(out, nkv)
+		case changed:
+			out = append(out, nkv)
+		case out != nil:
+			out = append(out, kv)
 		}
 	}
 	if out == nil {
 		return attrs, false
 	}
 	return out, true
+}
+
+// dropped reports whether k starts with one of Config.DropKeyPrefixes.
+func (p *Processor) dropped(k attribute.Key) bool {
+	for _, prefix := range p.drop {
+		if strings.HasPrefix(string(k), prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Processor) maskEvents(memo *argMemo, events []sdktrace.Event, sc *scrubber) ([]sdktrace.Event, bool) {
@@ -407,11 +458,15 @@ func (p *Processor) resourceView(r *sdkresource.Resource) *resourceView {
 	}
 	v := &resourceView{in: r, out: r, sc: p.global}
 	if r != nil {
-		attrs := r.Attributes()
-		v.sc = p.global.with(p.argSecrets(nil, attrs, nil))
-		v.out = p.maskResource(r, v.sc)
+		// Its arguments are scrubbed from the spans even when it is replaced.
+		v.sc = p.global.with(p.argSecrets(nil, r.Attributes(), nil))
+		if p.resource == nil {
+			v.out = p.maskResource(r, v.sc)
+		}
 	}
-	if p.resource != nil {
+	if p.resource != nil && (r == nil || !r.Equal(p.resource)) {
+		// A provider built with the same resource keeps its own, so that
+		// a span with nothing to mask passes as it is.
 		v.out = p.resource
 	}
 	p.res.Store(v)

@@ -3,6 +3,10 @@ package processor
 import (
 	"context"
 	"errors"
+	"maps"
+	"net/url"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -17,6 +21,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/anontel/anontel/internal/distro"
 	"github.com/anontel/anontel/internal/mask"
 )
 
@@ -130,7 +135,7 @@ func TestProcessorConsent(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	args := []string{"run", "--pipeline", "s3cret-pipe"}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Masker: mask.New(testTree()), Args: args,
+		Consent: g, Commands: testTree(), Args: args,
 	})))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	ctx := context.Background()
@@ -219,7 +224,7 @@ func TestProcessorMasksEverySpanPart(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-			Consent: g, Masker: mask.New(testTree()), Args: args, ArgKeys: []attribute.Key{appArgv},
+			Consent: g, Commands: testTree(), Args: args, ArgKeys: []attribute.Key{appArgv}, KeepResource: true,
 		})),
 	)
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -295,7 +300,7 @@ func TestProcessorKeepsSnapshot(t *testing.T) {
 	g.on.Store(true)
 	masked, raw := tracetest.NewInMemoryExporter(), tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "top-secret"}})),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Commands: testTree(), Args: []string{"run", "top-secret"}})),
 		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(raw)),
 	)
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run top-secret")
@@ -313,10 +318,11 @@ func TestProcessorKeepsSnapshot(t *testing.T) {
 	}
 }
 
-// cleanSpan returns a finished SDK span carrying no argument data.
+// cleanSpan returns a finished SDK span carrying no argument data, from
+// a provider whose resource is the one the processor puts on spans.
 func cleanSpan(t testing.TB) sdktrace.ReadOnlySpan {
 	rec := &recorder{}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run")
 	span.SetAttributes(attribute.String("process.executable.name", "pipectl"), attribute.Int("process.exit.code", 1), attribute.Bool("ci", false))
 	span.AddEvent("done", trace.WithAttributes(attribute.String("phase", "load")))
@@ -328,17 +334,24 @@ func cleanSpan(t testing.TB) sdktrace.ReadOnlySpan {
 func TestProcessorPassesCleanSpanUntouched(t *testing.T) {
 	g := &gate{}
 	g.on.Store(true)
-	next := &recorder{}
-	p := New(next, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
-	s := cleanSpan(t)
-	p.OnEnd(s)
-	if next.ended[0] != s {
-		t.Errorf("a span with nothing to mask was wrapped: %T", next.ended[0])
-	}
-	p = New(discard{}, Config{Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "--pipeline", "s3cret-pipe", "ipe"}})
-	allocs := testing.AllocsPerRun(100, func() { p.OnEnd(s) })
-	if allocs != 0 {
-		t.Errorf("OnEnd allocates %v times for a clean span", allocs)
+	args := []string{"run", "--pipeline", "s3cret-pipe", "ipe"}
+	for _, cfg := range []Config{
+		{ServiceName: "pipectl", ServiceVersion: "0.3.0"}, // the same resource as the provider's
+		{KeepResource: true},
+	} {
+		cfg.Consent, cfg.Commands, cfg.Args = g, testTree(), args
+		next := &recorder{}
+		p := New(next, cfg)
+		s := cleanSpan(t)
+		p.OnEnd(s)
+		if next.ended[0] != s {
+			t.Errorf("%+v: a span with nothing to mask was wrapped: %T", cfg, next.ended[0])
+		}
+		p = New(discard{}, cfg)
+		allocs := testing.AllocsPerRun(100, func() { p.OnEnd(s) })
+		if allocs != 0 {
+			t.Errorf("%+v: OnEnd allocates %v times for a clean span", cfg, allocs)
+		}
 	}
 }
 
@@ -351,7 +364,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	res := resource.NewSchemaless(semconv.ProcessCommandArgs("/opt/pipectl", "run", "-p", "resource-secret"))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res),
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Masker: mask.New(testTree())})))
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Commands: testTree(), KeepResource: true})))
 	for range 2 { // the second span uses the cached resource view
 		_, span := tp.Tracer("t").Start(context.Background(), "pipectl run -p resource-secret")
 		span.End()
@@ -376,7 +389,7 @@ func TestProcessorConcurrent(t *testing.T) {
 	g := &gate{}
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Masker: mask.New(testTree()), Args: []string{"run", "-p", "conc-secret"},
+		Consent: g, Commands: testTree(), Args: []string{"run", "-p", "conc-secret"},
 	})))
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -408,7 +421,7 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	args := []string{"run", "-p", "linux", "--env", "a1b2", "cep"}
 	p := New(sdktrace.NewSimpleSpanProcessor(exp), Config{
 		Consent:     g,
-		Masker:      mask.New(testTree()),
+		Commands:    testTree(),
 		Args:        args,
 		TrustedKeys: []attribute.Key{"cli.id", semconv.ProcessCommandLineKey},
 		Resource:    own,
@@ -445,5 +458,202 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	}
 	if r := spans[0].Resource; r != own {
 		t.Errorf("resource = %v, want exactly the configured one (no environment, no raw arguments)", r.Attributes())
+	}
+}
+
+// TestProcessorScrubsDerivedForms is a program using the processor
+// directly whose code records the arguments in the forms other code makes
+// of them: query-escaped in a URL, path-escaped, as an absolute path and a
+// base name, lower- and upper-cased. None may leak (issue 11, item 3).
+func TestProcessorScrubsDerivedForms(t *testing.T) {
+	wd := t.TempDir()
+	t.Chdir(wd)
+	args := []string{"search", "--query", "Alice Smith", "--input", "./customers_acme.csv"}
+	tree := mask.Command{Name: "finder", Commands: []mask.Command{{Name: "search", Flags: []mask.Flag{
+		{Name: "query", TakesValue: true}, {Name: "input", TakesValue: true},
+	}}}}
+	abs, err := filepath.Abs(args[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gate{}
+	g.on.Store(true)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
+		Consent: g, Commands: tree, Args: args,
+	})))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	_, span := tp.Tracer("t").Start(context.Background(), "search")
+	recorded := []attribute.KeyValue{
+		attribute.String("url.full", "https://api.example.com/search?q="+url.QueryEscape(args[2])+"&page=2"),
+		attribute.String("url.path", "/v1/"+url.PathEscape(args[2])+"/"+url.PathEscape(args[4])),
+		attribute.String("url.query", "file="+url.QueryEscape(abs)),
+		attribute.String("file.path", abs),
+		attribute.String("file.clean", filepath.Clean(args[4])),
+		attribute.String("file.name", filepath.Base(args[4])),
+		attribute.String("query.lower", strings.ToLower(args[2])),
+		attribute.String("query.upper", "Q="+strings.ToUpper(args[2])),
+		attribute.String("query.title", "searching for alice SMITH"),
+		attribute.String("file.upper", strings.ToUpper(filepath.Base(args[4]))),
+	}
+	span.SetAttributes(recorded...)
+	span.End()
+
+	want := map[attribute.Key]string{
+		"url.full":    "https://api.example.com/search?q=*****&page=2",
+		"url.path":    "/v1/*****/*****",
+		"url.query":   "file=*****",
+		"file.path":   "*****",
+		"file.clean":  "*****",
+		"file.name":   "*****",
+		"query.lower": "*****",
+		"query.upper": "Q=*****",
+		"query.title": "searching for *****",
+		"file.upper":  "*****",
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	for _, kv := range recorded {
+		if got := attr(spans[0].Attributes, kv.Key).AsString(); got != want[kv.Key] {
+			t.Errorf("%s: %q became %q, want %q", kv.Key, kv.Value.AsString(), got, want[kv.Key])
+		}
+	}
+	for _, s := range exported(spans) {
+		for _, secret := range []string{"alice", "smith", "customers", "acme"} {
+			if strings.Contains(strings.ToLower(s), secret) {
+				t.Errorf("exported %q contains %q", s, secret)
+			}
+		}
+	}
+}
+
+// TestProcessorReplacesProgramResource is a program with its own provider
+// whose resource comes from the environment and the SDK's detectors, as
+// examples/existing-otel's does: by default none of it reaches the
+// exporter, only NewResource's fixed attributes (issue 11, item 4).
+// Keeping it is an explicit opt-in.
+func TestProcessorReplacesProgramResource(t *testing.T) {
+	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "host.name=alice-laptop,user.name=alice,deployment.environment=alice-prod")
+	t.Setenv("OTEL_SERVICE_NAME", "alice-billing")
+	ctx := context.Background()
+	// As the SDK's default does, the environment wins over the detectors.
+	fromEnv, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithHost(),
+		resource.WithProcessOwner(), resource.WithProcessExecutableName(), resource.WithFromEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers := map[string][]sdktrace.TracerProviderOption{
+		"environment":     {sdktrace.WithResource(fromEnv)},
+		"the SDK default": nil, // resource.Default(): unknown_service:<program> or the environment
+	}
+	g := &gate{}
+	g.on.Store(true)
+	record := func(t *testing.T, opts []sdktrace.TracerProviderOption, cfg Config) *resource.Resource {
+		t.Helper()
+		exp := tracetest.NewInMemoryExporter()
+		cfg.Consent, cfg.Commands = g, testTree()
+		tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), cfg)))...)
+		_, span := tp.Tracer("t").Start(ctx, "pipectl info")
+		span.End()
+		spans := exp.GetSpans()
+		if err := tp.Shutdown(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(spans) != 1 {
+			t.Fatalf("%d spans", len(spans))
+		}
+		return spans[0].Resource
+	}
+	fixed := func(service, version string) map[string]string {
+		m := map[string]string{
+			"service.name":             service,
+			"telemetry.distro.name":    "anontel",
+			"telemetry.distro.version": distro.Version,
+			"telemetry.sdk.name":       "opentelemetry",
+			"telemetry.sdk.language":   "go",
+			"process.runtime.name":     "go",
+			"process.runtime.version":  runtime.Version(),
+			"os.type":                  runtime.GOOS,
+			"host.arch":                hostArch(runtime.GOARCH),
+		}
+		if version != "" {
+			m["service.version"] = version
+		}
+		return m
+	}
+	asMap := func(r *resource.Resource) map[string]string {
+		m := map[string]string{}
+		for _, kv := range r.Attributes() {
+			m[string(kv.Key)] = kv.Value.String()
+		}
+		return m
+	}
+	for name, opts := range providers {
+		for _, c := range []struct {
+			cfg  Config
+			want map[string]string
+		}{
+			{Config{}, fixed("unknown_service", "")},
+			{Config{ServiceName: "pipectl", ServiceVersion: "0.3.0"}, fixed("pipectl", "0.3.0")},
+		} {
+			got := asMap(record(t, opts, c.cfg))
+			if !maps.Equal(got, c.want) {
+				t.Errorf("%s, %+v: resource = %v, want exactly %v", name, c.cfg, got, c.want)
+			}
+		}
+	}
+	// The opt-in: the program's own resource, as it is.
+	got := asMap(record(t, providers["environment"], Config{KeepResource: true}))
+	for k, v := range map[string]string{"host.name": "alice-laptop", "user.name": "alice", "service.name": "alice-billing"} {
+		if got[k] != v {
+			t.Errorf("KeepResource: %s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestProcessorDropKeyPrefixes(t *testing.T) {
+	g := &gate{}
+	g.on.Store(true)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("file.owner", "alice"), attribute.String("service.name", "finder"))),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
+			Consent: g, Commands: testTree(), KeepResource: true,
+			DropKeyPrefixes: []string{"url.", "file.", "db."},
+		})))
+	defer func() { _ = tp.Shutdown(context.Background()) }()
+	_, span := tp.Tracer("t").Start(context.Background(), "query")
+	span.SetAttributes(
+		attribute.String("url.full", "https://example.com/?q=c2VjcmV0"), // base64: no scrub can follow
+		attribute.Int("db.response.returned_rows", 3),
+		attribute.String("urlx", "kept"),
+		attribute.String("file.path", "/home/alice/x"),
+		attribute.Int("app.count", 1),
+	)
+	span.AddEvent("read", trace.WithAttributes(attribute.String("file.name", "x"), attribute.String("phase", "load")))
+	span.End()
+	s := exp.GetSpans()[0]
+	var keys []string
+	for _, kv := range s.Attributes {
+		keys = append(keys, string(kv.Key))
+	}
+	if want := []string{"urlx", "app.count"}; !slices.Equal(keys, want) {
+		t.Errorf("span keys = %q, want %q", keys, want)
+	}
+	if ev := s.Events[0].Attributes; len(ev) != 1 || ev[0].Key != "phase" {
+		t.Errorf("event attributes = %v", ev)
+	}
+	if r := s.Resource.Attributes(); len(r) != 1 || r[0].Key != "service.name" {
+		t.Errorf("kept resource = %v", r)
+	}
+}
+
+func TestHostArch(t *testing.T) {
+	for in, want := range map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "x86", "arm": "arm32", "s390x": "s390x"} {
+		if got := hostArch(in); got != want {
+			t.Errorf("hostArch(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -8,7 +8,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/anontel/anontel/consent"
-	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/processor"
 )
 
@@ -32,9 +31,14 @@ func newGatedProvider(ctx context.Context, args []string, logger *slog.Logger) *
 		return sdktrace.NewTracerProvider()
 	}
 	guard := processor.New(sdktrace.NewBatchSpanProcessor(exp), processor.Config{
-		Consent: gate,
-		Masker:  mask.New(commands), // TODO(issue 10): Commands, once processor takes the tree
-		Args:    args,
+		Consent:  gate,
+		Commands: commands,
+		Args:     args,
+		// Fields that other code derives from what the user typed in
+		// ways no scrub can follow (see the processor package doc).
+		DropKeyPrefixes: []string{"url.", "file.", "db."},
+		ServiceName:     tool,
+		ServiceVersion:  version,
 	})
 	return sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(guard))
 }

@@ -34,7 +34,8 @@ import (
 )
 
 const (
-	tool = "existing-otel"
+	tool    = "existing-otel"
+	version = "2.4.0"
 	// usageScope names the tracer of the usage span: in the split setup,
 	// only its spans reach the vendor.
 	usageScope = "existing-otel/usage"

@@ -75,6 +75,11 @@ func TestGatedOwnPipeline(t *testing.T) {
 				}
 			}
 			noSecret(t, own, tc.args[2])
+			// The program's resource is replaced by the fixed one.
+			noSecret(t, own, "alice-laptop")
+			if got := own.Spans()[0].Resource["service.name"]; got != "existing-otel" {
+				t.Errorf("service.name %v", got)
+			}
 		})
 	}
 }
@@ -89,6 +94,7 @@ func TestSplitOwnTracesAndUsage(t *testing.T) {
 		t.Setenv("EXISTING_OTEL_TELEMETRY_ENDPOINT", vendor.URL)
 		t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 		t.Setenv("EXISTING_OTEL_SETUP", "split")
+		t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "host.name=alice-laptop,user.name=alice")
 		if doNotTrack {
 			t.Setenv("DO_NOT_TRACK", "1")
 		} else {
@@ -114,6 +120,10 @@ func TestSplitOwnTracesAndUsage(t *testing.T) {
 			t.Errorf("vendor command line %q", got)
 		}
 		noSecret(t, vendor, "s3cret-token")
+		noSecret(t, vendor, "alice-laptop")
+		if got := vendor.Spans()[0].Resource["service.version"]; got != version {
+			t.Errorf("vendor resource service.version %v", got)
+		}
 	}
 }
 

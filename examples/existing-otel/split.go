@@ -8,7 +8,6 @@ import (
 
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/exporter"
-	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/processor"
 )
 
@@ -34,10 +33,14 @@ func newSplitProvider(ctx context.Context, args []string, logger *slog.Logger) *
 		} else {
 			opts = append(opts, sdktrace.WithSpanProcessor(processor.New(
 				sdktrace.NewBatchSpanProcessor(usage), processor.Config{
-					Consent: gate,
-					Masker:  mask.New(commands), // TODO(issue 10): Commands, once processor takes the tree
-					Args:    args,
-					Scope:   usageScope,
+					Consent:  gate,
+					Commands: commands,
+					Args:     args,
+					Scope:    usageScope,
+					// The program's own resource stays on its own traces;
+					// the vendor gets the fixed one of the span contract.
+					ServiceName:    tool,
+					ServiceVersion: version,
 				})))
 		}
 	}

@@ -191,7 +191,7 @@ func (m *Masker) Mask(args []string) Masked {
 		n = child
 	}
 
-	w := maskWriter{out: make([]string, 0, len(args)+2)}
+	w := maskWriter{out: make([]string, 0, len(args)+2), hint: len(args)}
 	if m.root.name != "" {
 		w.out = append(w.out, m.root.name)
 	}
@@ -268,16 +268,32 @@ func two(a, b string) piece { return piece{tok: [2]string{a, b}, n: 2} }
 type maskWriter struct {
 	out     []string
 	secrets []string
+	seen    map[string]struct{} // the secrets, once there are many
+	hint    int                 // how many tokens there are, to size seen
 }
 
 // secret records raw as masked and returns Mask.
 func (w *maskWriter) secret(raw string) string {
-	for _, s := range w.secrets {
-		if s == raw {
-			return Mask
+	if w.seen == nil && len(w.secrets) < 16 {
+		// A few: a scan costs less than a map.
+		for _, s := range w.secrets {
+			if s == raw {
+				return Mask
+			}
+		}
+		w.secrets = append(w.secrets, raw)
+		return Mask
+	}
+	if w.seen == nil {
+		w.seen = make(map[string]struct{}, max(2*len(w.secrets), w.hint))
+		for _, s := range w.secrets {
+			w.seen[s] = struct{}{}
 		}
 	}
-	w.secrets = append(w.secrets, raw)
+	if _, dup := w.seen[raw]; !dup {
+		w.seen[raw] = struct{}{}
+		w.secrets = append(w.secrets, raw)
+	}
 	return Mask
 }
 
