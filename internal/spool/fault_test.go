@@ -244,7 +244,8 @@ func TestOneUploaderAtATime(t *testing.T) {
 	c := newCollector(t, func(int) otlpsink.Answer {
 		return otlpsink.Answer{Status: http.StatusOK, Delay: 100 * time.Millisecond}
 	})
-	h := newHost(t, c.URL, envDeadline+"=20s")
+	// A request per file keeps the first uploader at work for a second.
+	h := newHost(t, c.URL, envDeadline+"=20s", envBatch+"=1")
 	const files = 10
 	var want []string
 	for i := range files {
