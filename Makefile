@@ -36,8 +36,10 @@ test-library:
 test-receiving:
 	cd collector-config && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
+# One table: each consent and collector state against the notelemetry
+# build (medians of alternating runs), binary sizes, in-process benchmarks.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./internal/costbench -runs $(or $(RUNS),200)
 
 demo:
 	$(GO) run ./examples/demo

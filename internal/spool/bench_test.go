@@ -67,3 +67,27 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUpload is what one upload costs the uploader process, which the
+// user's machine pays too: one spooled invocation read, sent to a loopback
+// collector and removed.
+func BenchmarkUpload(b *testing.B) {
+	c := newCollector(b, answerOK)
+	dir := b.TempDir()
+	cfg := Config{Tool: "bench", Endpoint: c.URL, SpoolDir: dir}
+	body, err := otlpwire.Encode(context.Background(), stubSpans("pipectl run"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		if err := writeSpoolFile(cfg, dir, body, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if res, err := Upload(context.Background(), cfg); err != nil || res.Sent != 1 {
+			b.Fatalf("Upload = %+v, %v", res, err)
+		}
+	}
+}
