@@ -197,7 +197,7 @@ func (t *Telemetry) Shutdown() {
 	}
 	t.provider = nil
 	if t.spool != nil && t.spool.Written() && t.gate.Enabled() {
-		if err := spool.StartUploader(t.spoolCfg); err != nil {
+		if err := t.spool.StartUploader(); err != nil {
 			t.log.Debug("telemetry: uploader not started", "err", err)
 		}
 	}

@@ -36,7 +36,18 @@ var afterWrite func(dir string)
 // the temporary file is ".<name>.tmp-<digits>" from the start. Either way a
 // successful write then removes the temporaries of the same file that an
 // earlier, interrupted write left (older than StaleAge).
-func WriteFile(path string, data []byte, perm os.FileMode, sync bool) (err error) {
+func WriteFile(path string, data []byte, perm os.FileMode, sync bool) error {
+	if err := WriteNew(path, data, perm, sync); err != nil {
+		return err
+	}
+	CleanStale(path, time.Now())
+	return nil
+}
+
+// WriteNew is WriteFile for a name that was never written before (a spool
+// file): no earlier write of it can have left a temporary, so it lists no
+// folder. The spool's uploader cleans its folder with CleanStaleDir.
+func WriteNew(path string, data []byte, perm os.FileMode, sync bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -80,7 +91,6 @@ func WriteFile(path string, data []byte, perm os.FileMode, sync bool) (err error
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("atomicfile: replace %s: %w", base, err)
 	}
-	CleanStale(path, time.Now())
 	return nil
 }
 

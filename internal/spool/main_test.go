@@ -164,7 +164,7 @@ func runFakeCLI(mode string) int {
 		rep.Written = spool.Written()
 		if rep.Written {
 			t0 = time.Now()
-			if err := StartUploader(cfg); err != nil {
+			if err := spool.StartUploader(); err != nil {
 				rep.StartErr = err.Error()
 			}
 			rep.StartMicros = time.Since(t0).Microseconds()

@@ -175,7 +175,7 @@ func writeSpoolFile(cfg Config, dir string, body []byte, now time.Time) error {
 	var r [4]byte
 	rand.Read(r[:])
 	name := fmt.Sprintf("%020d-%d-%s%s", now.UnixNano(), os.Getpid(), hex.EncodeToString(r[:]), spoolExt)
-	if err := atomicfile.WriteFile(filepath.Join(dir, name), body, filePerm, cfg.SyncWrites); err != nil {
+	if err := atomicfile.WriteNew(filepath.Join(dir, name), body, filePerm, cfg.SyncWrites); err != nil {
 		return fmt.Errorf("spool: writing the spool: %w", err)
 	}
 	return nil

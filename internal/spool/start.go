@@ -65,37 +65,25 @@ func newToken(dir string) (string, error) {
 	return token, nil
 }
 
-// StartUploader starts the uploader: the tool's own executable
-// (os.Executable), run without arguments and with the marker
-// <TOOL>_TELEMETRY_UPLOAD=<token of this spawn> added to the environment, with stdin, stdout
-// and stderr on the null device, in its own session, in the spool folder,
-// and not waited for. Spans never travel through argv or the environment:
-// the child reads the spool.
+// StartUploader starts the uploader if this Spool wrote a file: the tool's
+// own executable (os.Executable), run without arguments and with the
+// marker <TOOL>_TELEMETRY_UPLOAD=<token of this spawn> added to the
+// environment, with stdin, stdout and stderr on the null device, in its own
+// session, in the spool folder, and not waited for. Spans never travel
+// through argv or the environment: the child reads the spool.
 //
-// No child is started when this process is itself the uploader, when the
-// spool is empty, when no endpoint resolves, or while an earlier failure's
-// back-off (Retry-After or Config.FailureBackoff) lasts. It costs a
-// directory read and a fork/exec; it never waits on the network.
-func StartUploader(cfg Config) error {
-	log := cfg.logger()
-	if _, err := cfg.endpoint(); err != nil {
-		return err
-	}
-	dir, err := cfg.spoolDir()
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	if until, ok := readBackoff(dir); ok && now.Before(until) {
-		log.Debug("spool: uploader not started: backing off", "until", until)
+// No child is started when nothing was written, while an earlier failure's
+// back-off (Retry-After or Config.FailureBackoff) lasts, or while another
+// uploader is at work. It reads one small file, takes and lets go of a
+// lock and forks; it never lists the spool and never waits on the network.
+func (s *Spool) StartUploader() error {
+	cfg, dir, log := s.cfg, s.dir, s.log
+	if !s.Written() {
+		log.Debug("spool: uploader not started: nothing written")
 		return nil
 	}
-	files, err := listSpool(dir, now)
-	if err != nil {
-		return err
-	}
-	if len(files) == 0 {
-		log.Debug("spool: uploader not started: spool empty")
+	if until, ok := readBackoff(dir); ok && time.Now().Before(until) {
+		log.Debug("spool: uploader not started: backing off", "until", until)
 		return nil
 	}
 	// An uploader at work sends what was just spooled too (it looks again
@@ -126,7 +114,7 @@ func StartUploader(cfg Config) error {
 		os.Remove(filepath.Join(dir, tokenPrefix+token))
 		return fmt.Errorf("spool: starting the uploader: %w", err)
 	}
-	log.Debug("spool: uploader started", "pid", cmd.Process.Pid, "files", len(files))
+	log.Debug("spool: uploader started", "pid", cmd.Process.Pid)
 	// Reaps the child if this process outlives it; a CLI exits first.
 	go cmd.Wait()
 	return nil

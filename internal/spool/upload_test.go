@@ -110,15 +110,21 @@ func TestUploadHonoursBackoff(t *testing.T) {
 	if err == nil || res != (UploadResult{Kept: 1}) || len(got()) != 0 {
 		t.Errorf("Upload during back-off = %+v, %v; collector got %q", res, err, got())
 	}
-	// StartUploader starts nothing either.
+	// A command that records starts no uploader either.
 	var log strings.Builder
 	cfg.Logger = debugLogger(&log)
-	if err := StartUploader(cfg); err != nil || !strings.Contains(log.String(), "backing off") {
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ExportSpans(context.Background(), stubSpans("b"))
+	s.Shutdown(context.Background())
+	if err := s.StartUploader(); err != nil || !strings.Contains(log.String(), "backing off") {
 		t.Errorf("StartUploader during back-off: %v; log %s", err, log.String())
 	}
 	// A success clears it.
 	clearBackoff(cfg.SpoolDir)
-	if res, err := Upload(context.Background(), cfg); err != nil || res.Sent != 1 {
+	if res, err := Upload(context.Background(), cfg); err != nil || res.Sent != 2 {
 		t.Fatalf("Upload = %+v, %v", res, err)
 	}
 	if _, ok := readBackoff(cfg.SpoolDir); ok {
