@@ -27,8 +27,10 @@ const Compiled = true
 
 // shutdownTimeout bounds what Shutdown may spend: writing the spool is
 // local and takes well under a millisecond, so this only guards against a
-// wedged file system.
-const shutdownTimeout = 250 * time.Millisecond
+// wedged file system. Past it the span is lost (the SDK gives up on the
+// write and the process exits), so it is not cut fine: a machine loaded
+// enough to take 250 ms over the write did lose spans.
+const shutdownTimeout = time.Second
 
 // Cobra's hidden shell-completion commands, run on every TAB: not a use of
 // the tool. Named here so that a tool without cobra does not link it.
