@@ -60,7 +60,7 @@ func ProjectCounts(datasets, nodes, pipelines int) []Attr {
 func NewProjectChoices(tools, allowed []string, examplePipeline bool) []Attr {
 	out := make([]string, len(tools))
 	for i, v := range tools {
-		out[i] = mask.Mask
+		out[i] = mask.Placeholder
 		for _, a := range allowed {
 			if v == a {
 				out[i] = v

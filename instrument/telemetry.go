@@ -57,7 +57,7 @@ type Telemetry struct {
 	provider *sdktrace.TracerProvider
 	spool    *spool.Spool
 	tracer   trace.Tracer
-	masked   mask.Masked
+	masked   mask.Result
 }
 
 // Start decides whether this invocation may be recorded and, if so, builds

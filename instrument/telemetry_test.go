@@ -268,7 +268,7 @@ func TestInvocationSpan(t *testing.T) {
 				t.Errorf("stats %v", s.Attributes)
 			}
 			if tc.newTools != nil {
-				if got := s.Attributes["cli.new.tools"].([]string); !slices.Equal(got, []string{"lint", mask.Mask}) {
+				if got := s.Attributes["cli.new.tools"].([]string); !slices.Equal(got, []string{"lint", mask.Placeholder}) {
 					t.Errorf("cli.new.tools %q", got)
 				}
 				if s.Attributes["cli.new.example_pipeline"] != true {

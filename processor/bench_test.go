@@ -40,7 +40,7 @@ func BenchmarkPipeline(b *testing.B) {
 		}, false},
 		// What instrument writes: already masked arguments.
 		{"masked-args", []attribute.KeyValue{
-			semconv.ProcessCommandArgs("pipectl", "run", "--pipeline", mask.Mask, "--env", mask.Mask, "--runner", "parallel"),
+			semconv.ProcessCommandArgs("pipectl", "run", "--pipeline", mask.Placeholder, "--env", mask.Placeholder, "--runner", "parallel"),
 			attribute.Int("process.exit.code", 0),
 		}, false},
 		// What careless code writes: raw arguments and an error.

@@ -313,7 +313,7 @@ func checkNoLeak(t *testing.T, m *mask.Masker, raw []string, spans tracetest.Spa
 }
 
 // structural reports whether tok is built only from allow-listed parts:
-// an allow-listed word, a comma list of allowed values and mask.Mask, a run of
+// an allow-listed word, a comma list of allowed values and mask.Placeholder, a run of
 // known short flags (-dp), or such a flag with =allowed-value.
 func structural(m *mask.Masker, tok string) bool {
 	if m.Allowed(tok) {

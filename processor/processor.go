@@ -305,10 +305,10 @@ func (p *Processor) linksHaveArgs(links []sdktrace.Link) bool {
 type argMemo struct {
 	in  []attribute.Value
 	out []attribute.Value
-	res []mask.Masked
+	res []mask.Result
 }
 
-func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Value, mask.Masked) {
+func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Value, mask.Result) {
 	if memo != nil {
 		for i, in := range memo.in {
 			if in == v {
@@ -327,7 +327,7 @@ func (p *Processor) maskArgMemo(memo *argMemo, v attribute.Value) (attribute.Val
 // line split on white space, a string array an argument vector. Unusual
 // types (bytes, mixed slices, maps) are read as text and come out masked
 // as an argument vector, so nothing in them passes unmasked.
-func (p *Processor) maskArg(v attribute.Value) (attribute.Value, mask.Masked) {
+func (p *Processor) maskArg(v attribute.Value) (attribute.Value, mask.Result) {
 	switch v.Type() {
 	case attribute.STRING:
 		res := p.masker.MaskArgv(strings.Fields(v.AsString()))
@@ -373,7 +373,7 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 		var nkv attribute.KeyValue
 		var changed bool
 		if p.isArgKey(kv) {
-			// mask.Masker output holds only allow-listed words and mask.Mask; it is
+			// mask.Masker output holds only allow-listed words and mask.Placeholder; it is
 			// not scrubbed (a short secret inside "pipectl" reveals nothing).
 			v, _ := p.maskArgMemo(memo, kv.Value)
 			nkv, changed = attribute.KeyValue{Key: kv.Key, Value: v}, v != kv.Value

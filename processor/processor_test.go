@@ -166,7 +166,7 @@ func TestProcessorConsent(t *testing.T) {
 	if spans[0].Name != "pipectl run --pipeline *****" {
 		t.Errorf("name = %q", spans[0].Name)
 	}
-	if got := attr(spans[0].Attributes, semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "--pipeline", mask.Mask}) {
+	if got := attr(spans[0].Attributes, semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "--pipeline", mask.Placeholder}) {
 		t.Errorf("command_args = %q", got)
 	}
 	if got := attr(spans[1].Attributes, semconv.ProcessCommandLineKey).AsString(); got != "pipectl run -p *****" {
@@ -374,7 +374,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 		if s.Name != "pipectl run -p *****" {
 			t.Errorf("name = %q", s.Name)
 		}
-		if got := attr(s.Resource.Attributes(), semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "-p", mask.Mask}) {
+		if got := attr(s.Resource.Attributes(), semconv.ProcessCommandArgsKey).AsStringSlice(); !slices.Equal(got, []string{"pipectl", "run", "-p", mask.Placeholder}) {
 			t.Errorf("resource args = %q", got)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // would shred every string (they are still masked as whole tokens).
 const minSecret = 3
 
-// scrubber replaces secrets found as substrings by mask.Mask, ignoring
+// scrubber replaces secrets found as substrings by mask.Placeholder, ignoring
 // case. It is immutable; with adds secrets by chaining a child, so that the
 // secrets of Config.Args are prepared once, not again for every span.
 // What it looks for is prepared when a string first needs it: a span whose
@@ -249,7 +249,7 @@ func (sc *scrubber) has(s string) bool {
 }
 
 // onlyStars reports whether s is made of '*' only: such a "secret" carries
-// nothing but its length, and scrubbing it would never end (mask.Mask holds it).
+// nothing but its length, and scrubbing it would never end (mask.Placeholder holds it).
 func onlyStars(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '*' {
@@ -326,7 +326,7 @@ func (sc *scrubber) scrub(s string) (out string, changed bool) {
 	// which keeps the time bounded and still leaks nothing.
 	for round := 0; sc.contains(s); round++ {
 		if round == maxRounds {
-			return mask.Mask, true
+			return mask.Placeholder, true
 		}
 		s = sc.replace(s)
 	}
@@ -337,14 +337,14 @@ func (sc *scrubber) scrub(s string) (out string, changed bool) {
 const maxRounds = 4
 
 // replace replaces each maximal run of s covered by occurrences of
-// secrets by one mask.Mask, so overlapping or nested secrets leave no tail.
+// secrets by one mask.Placeholder, so overlapping or nested secrets leave no tail.
 func (sc *scrubber) replace(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
 	for _, r := range extendOverDir(sc.cover(s), s, sc.dirs) {
 		b.WriteString(s[last:r.from])
-		b.WriteString(mask.Mask)
+		b.WriteString(mask.Placeholder)
 		last = r.to
 	}
 	b.WriteString(s[last:])

@@ -28,7 +28,7 @@ func TestScrubber(t *testing.T) {
 		{"allowed word not scrubbed", []string{"run", "parallel"}, "run parallel jobs", "run parallel jobs", false},
 		{"only allowed words exempt", []string{"ipe"}, "pipectl run", "pipectl run", false},
 		{"allowed words then other", []string{"ipe"}, "pipectl run: pipe", "p*****ctl run: p*****", true},
-		{"mask-equal secret ignored", []string{mask.Mask, "***", "******"}, "x ***** y", "x ***** y", false},
+		{"mask-equal secret ignored", []string{mask.Placeholder, "***", "******"}, "x ***** y", "x ***** y", false},
 		{"secret with stars", []string{"a**"}, "a** b", "***** b", true},
 		// Replacing "zzz" forms "**ab", itself a secret: scrubbed again.
 		{"star secret formed by replacement", []string{"**ab", "zzz"}, "zzzab", "********", true},
@@ -81,8 +81,8 @@ func TestScrubberChainIsBounded(t *testing.T) {
 	sc := newScrubber(mask.New(testTree()), []string{"xa ", "*a "})
 	in := "xa " + strings.Repeat("a ", 5000)
 	got, changed := sc.scrub(in)
-	if !changed || got != mask.Mask {
-		t.Errorf("scrub = %.40q…, %v; want %q", got, changed, mask.Mask)
+	if !changed || got != mask.Placeholder {
+		t.Errorf("scrub = %.40q…, %v; want %q", got, changed, mask.Placeholder)
 	}
 	if got, _ := sc.scrub("xa a b"); got != "*********b" {
 		t.Errorf("short chain = %q", got)
@@ -103,7 +103,7 @@ func naiveScrub(secrets []string, s string) string {
 	}
 	for round := 0; contains(s); round++ {
 		if round == maxRounds {
-			return mask.Mask
+			return mask.Placeholder
 		}
 		covered := make([]bool, len(s))
 		for _, sec := range secrets {
@@ -128,7 +128,7 @@ func naiveScrub(secrets []string, s string) string {
 			for i < len(s) && covered[i] {
 				i++
 			}
-			b.WriteString(mask.Mask)
+			b.WriteString(mask.Placeholder)
 		}
 		s = b.String()
 	}
@@ -186,7 +186,7 @@ func TestScrubberWorkIsLinear(t *testing.T) {
 		onLookup = func() { lookups++ }
 		defer func() { onLookup = nil }()
 		got, _ := newScrubber(m, secrets).scrub(text)
-		if want := strings.TrimSuffix(strings.Repeat(mask.Mask+",", n), ","); got != want {
+		if want := strings.TrimSuffix(strings.Repeat(mask.Placeholder+",", n), ","); got != want {
 			t.Fatalf("n=%d: scrub left %.80q…", n, got)
 		}
 		return lookups, len(text)

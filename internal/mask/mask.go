@@ -4,8 +4,8 @@ import (
 	"strings"
 )
 
-// Mask replaces every argument value that the allow-list does not name.
-const Mask = "*****"
+// Placeholder replaces every argument value that the allow-list does not name.
+const Placeholder = "*****"
 
 // Flag describes one flag of a command.
 type Flag struct {
@@ -29,8 +29,8 @@ type Command struct {
 	SingleDash bool
 }
 
-// Masked is a masked argument vector.
-type Masked struct {
+// Result is a masked argument vector.
+type Result struct {
 	Args    []string // root name followed by the masked tokens: ["pipectl","run","--pipeline","*****"]
 	Line    string   // strings.Join(Args, " ")
 	Path    []string // the known command path, canonical names: ["pipectl","run"]
@@ -63,7 +63,7 @@ type node struct {
 // known (as boolean flags) at every level unless the tree defines them.
 func New(root Command) *Masker {
 	m := &Masker{allowed: map[string]struct{}{}}
-	for _, w := range []string{Mask, "--", "true", "false", "help", "--help", "h", "-h", "version", "--version"} {
+	for _, w := range []string{Placeholder, "--", "true", "false", "help", "--help", "h", "-h", "version", "--version"} {
 		m.allowed[w] = struct{}{}
 	}
 	m.singleDash = root.SingleDash
@@ -161,7 +161,7 @@ func (m *Masker) Allowed(word string) bool {
 // (its own flags, inherited persistent flags, --help/-h/--version). Kept
 // are: command words of the path, known flag names, and values that their
 // flag's allow-list names. Everything else becomes Mask.
-func (m *Masker) Mask(args []string) Masked {
+func (m *Masker) Mask(args []string) Result {
 	if m.singleDash {
 		return m.maskSingleDash(args)
 	}
@@ -173,7 +173,7 @@ func (m *Masker) Mask(args []string) Masked {
 		if a == "--" {
 			break
 		}
-		if a == Mask { // an already masked token: masking is idempotent
+		if a == Placeholder { // an already masked token: masking is idempotent
 			continue
 		}
 		if len(a) > 1 && a[0] == '-' {
@@ -234,7 +234,7 @@ func (m *Masker) Mask(args []string) Masked {
 	for _, r := range rendered {
 		w.out = append(w.out, r.tok[:r.n]...)
 	}
-	return Masked{Args: w.out, Line: strings.Join(w.out, " "), Path: path, Secrets: w.secrets}
+	return Result{Args: w.out, Line: strings.Join(w.out, " "), Path: path, Secrets: w.secrets}
 }
 
 // consumesNext reports whether flag token a takes the next token as its
@@ -278,11 +278,11 @@ func (w *maskWriter) secret(raw string) string {
 		// A few: a scan costs less than a map.
 		for _, s := range w.secrets {
 			if s == raw {
-				return Mask
+				return Placeholder
 			}
 		}
 		w.secrets = append(w.secrets, raw)
-		return Mask
+		return Placeholder
 	}
 	if w.seen == nil {
 		w.seen = make(map[string]struct{}, max(2*len(w.secrets), w.hint))
@@ -294,7 +294,7 @@ func (w *maskWriter) secret(raw string) string {
 		w.seen[raw] = struct{}{}
 		w.secrets = append(w.secrets, raw)
 	}
-	return Mask
+	return Placeholder
 }
 
 // value renders the value of a value-taking flag.
@@ -343,7 +343,7 @@ func (w *maskWriter) long(n *node, a string, consume func(*flagSpec)) piece {
 		if name != "" {
 			w.secret(name)
 		}
-		return one(Mask)
+		return one(Placeholder)
 	}
 	switch {
 	case !hasValue:
@@ -362,7 +362,7 @@ func (w *maskWriter) long(n *node, a string, consume func(*flagSpec)) piece {
 	default:
 		w.secret(v)
 		w.secret(a)
-		return two("--"+name, Mask)
+		return two("--"+name, Placeholder)
 	}
 }
 
@@ -378,7 +378,7 @@ func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
 			if _, v, ok := strings.Cut(s, "="); ok {
 				w.secret(v) // -x=value: the value alone may be echoed
 			}
-			return one(Mask)
+			return one(Placeholder)
 		}
 		if !spec.takesValue {
 			if j+1 < len(s) && s[j+1] == '=' {
@@ -388,7 +388,7 @@ func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
 				}
 				w.secret(v)
 				w.secret(a)
-				return two(a[:j+2], Mask)
+				return two(a[:j+2], Placeholder)
 			}
 			continue
 		}
@@ -410,7 +410,7 @@ func (w *maskWriter) short(n *node, a string, consume func(*flagSpec)) piece {
 // MaskArgv masks a full argument vector as found in process.command_args:
 // argv[0] is dropped when it is the program (its name or any path); a path
 // is recorded as a secret since it may name the user.
-func (m *Masker) MaskArgv(argv []string) Masked {
+func (m *Masker) MaskArgv(argv []string) Result {
 	if len(argv) == 0 {
 		return m.Mask(nil)
 	}
@@ -429,7 +429,7 @@ func (m *Masker) MaskArgv(argv []string) Masked {
 // maskSingleDash masks args of a tool that parses flags like Go's flag
 // package: each -name token is read as --name, and rendered back with the
 // single dash the user typed.
-func (m *Masker) maskSingleDash(args []string) Masked {
+func (m *Masker) maskSingleDash(args []string) Result {
 	norm := make([]string, len(args))
 	single := make(map[string]string) // normalised token -> raw token
 	for i, a := range args {

@@ -232,7 +232,7 @@ func TestMaskerMaskArgv(t *testing.T) {
 
 func TestMaskerAllowed(t *testing.T) {
 	m := New(testTree())
-	for _, w := range []string{"pipectl", "run", "r", "create", "--pipeline", "pipeline", "-p", "parallel", "lint", Mask, "--", "--help", "-h", "--version", "true"} {
+	for _, w := range []string{"pipectl", "run", "r", "create", "--pipeline", "pipeline", "-p", "parallel", "lint", Placeholder, "--", "--help", "-h", "--version", "true"} {
 		if !m.Allowed(w) {
 			t.Errorf("Allowed(%q) = false", w)
 		}
