@@ -2,6 +2,7 @@ package identity
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -57,10 +58,10 @@ func scan(data []byte, p ProjectFile) (scanned, error) {
 		if len(table) > 0 && hasPrefix(full, table) && (len(full) > len(table) || v.Kind == unstable.InlineTable) {
 			s.marker = true
 		}
-		if p.PackageNameKey != "" && equal(full, pkgPath) && v.Kind == unstable.String {
+		if p.PackageNameKey != "" && slices.Equal(full, pkgPath) && v.Kind == unstable.String {
 			s.pkg = string(v.Data)
 		}
-		if equal(full, idPath) {
+		if slices.Equal(full, idPath) {
 			if v.Kind == unstable.String {
 				s.id = string(v.Data)
 			} else {
@@ -130,17 +131,5 @@ func splitPath(dotted string) []string {
 }
 
 func hasPrefix(path, prefix []string) bool {
-	return len(path) >= len(prefix) && equal(path[:len(prefix)], prefix)
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return len(path) >= len(prefix) && slices.Equal(path[:len(prefix)], prefix)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -122,7 +123,7 @@ func locate(data []byte, target []string, key string) (location, error) {
 		case unstable.Table, unstable.ArrayTable:
 			current = keyParts(e.Key())
 			inArray = e.Kind == unstable.ArrayTable
-			inTarget = !inArray && equal(current, target)
+			inTarget = !inArray && slices.Equal(current, target)
 			if inTarget {
 				loc.tableFound = true
 				loc.insertAt = lineEnd(data, lastKeyEnd(e.Key()))
@@ -136,7 +137,7 @@ func locate(data []byte, target []string, key string) (location, error) {
 				continue
 			}
 			full := append(append([]string{}, current...), keyParts(e.Key())...)
-			if equal(full, want) {
+			if slices.Equal(full, want) {
 				start, err := valueStart(data, lastKeyEnd(e.Key()), end)
 				if err != nil {
 					return loc, err
@@ -200,18 +201,6 @@ func lineEnding(data []byte) string {
 		return "\r\n"
 	}
 	return "\n"
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func concat(parts ...[]byte) []byte {
