@@ -3,11 +3,8 @@ package otlpwire
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -50,13 +47,9 @@ func Encode(ctx context.Context, spans []sdktrace.ReadOnlySpan) ([]byte, error) 
 	return c.body, nil
 }
 
-// idField matches the ID fields protojson renders in base64.
-var idField = regexp.MustCompile(`("(?:traceId|spanId|parentSpanId)"): "([A-Za-z0-9+/=]*)"`)
-
 // DebugJSON renders the request Encode makes for spans as indented
-// OTLP/JSON: field names in lowerCamelCase, trace and span IDs in hex,
-// enums as numbers, 64-bit integers as strings. A collector accepts it as
-// is at /v1/traces with Content-Type application/json.
+// OTLP/JSON (see JSON). A collector accepts it as is at /v1/traces with
+// Content-Type application/json.
 func DebugJSON(ctx context.Context, spans []sdktrace.ReadOnlySpan) ([]byte, error) {
 	body, err := Encode(ctx, spans)
 	if err != nil {
@@ -70,21 +63,11 @@ func DebugJSON(ctx context.Context, spans []sdktrace.ReadOnlySpan) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	// protojson varies its whitespace on purpose; json.Indent makes the
-	// output stable.
 	var out bytes.Buffer
 	if err := json.Indent(&out, raw, "", "  "); err != nil {
 		return nil, fmt.Errorf("otlpwire: rendering the request: %w", err)
 	}
-	text := idField.ReplaceAllFunc(out.Bytes(), func(m []byte) []byte {
-		sub := idField.FindSubmatch(m)
-		id, err := base64.StdEncoding.DecodeString(string(sub[2]))
-		if err != nil {
-			return m
-		}
-		return []byte(fmt.Sprintf("%s: %q", sub[1], hex.EncodeToString(id)))
-	})
-	return append(text, '\n'), nil
+	return append(out.Bytes(), '\n'), nil
 }
 
 // ValidRequest reports whether body is an ExportTraceServiceRequest with

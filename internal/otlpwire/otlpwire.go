@@ -1,11 +1,9 @@
 package otlpwire
 
 import (
-	"bytes"
 	"fmt"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -58,26 +56,4 @@ func Unmarshal(body []byte) ([]*tracepb.ResourceSpans, error) {
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// JSON returns the request as OTLP/JSON as protojson renders the generated
-// type (enums as numbers), before any indentation.
-func JSON(rs []*tracepb.ResourceSpans) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"resourceSpans":[`)
-	for i, r := range rs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		m, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(r)
-		if err != nil {
-			return nil, fmt.Errorf("otlpwire: json: %w", err)
-		}
-		b.Write(m)
-	}
-	b.WriteString(`]}`)
-	if len(rs) == 0 {
-		return []byte(`{}`), nil
-	}
-	return b.Bytes(), nil
 }

@@ -2,14 +2,12 @@ package otlpwire
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -56,19 +54,7 @@ func TestMatchesGeneratedCode(t *testing.T) {
 				t.Errorf("n=%d: resource spans %d differ after a round trip", n, i)
 			}
 		}
-		wantJSON, _ := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
-		gotJSON, err := JSON(rs)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a, b any
-		json.Unmarshal(wantJSON, &a)
-		json.Unmarshal(gotJSON, &b)
-		aj, _ := json.Marshal(a)
-		bj, _ := json.Marshal(b)
-		if !bytes.Equal(aj, bj) {
-			t.Errorf("n=%d: JSON %s, want %s", n, gotJSON, wantJSON)
-		}
+		checkJSON(t, rs)
 	}
 }
 
