@@ -39,6 +39,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	root.AddCommand(
 		loadCmd(&dbPath),
+		reportCmd(&dbPath),
+		generateCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {
 		if e, ok := err.(exitError); ok {
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	return 0
 }
+
+func statFile(path string) (os.FileInfo, error) { return os.Stat(path) }
 
 func loadCmd(dbPath *string) *cobra.Command {
 	return &cobra.Command{

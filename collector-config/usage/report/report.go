@@ -1,0 +1,500 @@
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options filter what the report covers.
+type Options struct {
+	Since time.Time // zero: from the start
+	Tool  string    // service.name; "": every tool
+}
+
+// Report answers the seven groups of questions. Every number is a count
+// from the invocations view; shares are computed from those counts.
+type Report struct {
+	Tool        string    `json:"tool,omitempty"`
+	Since       time.Time `json:"since,omitzero"`
+	Invocations int64     `json:"invocations"`
+	Users       int64     `json:"users"`
+	First       time.Time `json:"first,omitzero"`
+	Last        time.Time `json:"last,omitzero"`
+
+	// 1. active users
+	Daily     []Period `json:"daily"`
+	Weekly    []Week   `json:"weekly"`
+	Monthly   []Period `json:"monthly"`
+	Retention []Cohort `json:"retention"`
+	// 2. commands
+	Commands []Command `json:"commands"`
+	// 3. flags
+	Flags      []FlagUse   `json:"flags"`
+	FlagValues []FlagValue `json:"flag_values"`
+	// 4. versions and platforms
+	Versions   []VersionWeek `json:"versions"`
+	GoVersions []Count       `json:"go_versions"`
+	Platforms  []Count       `json:"platforms"`
+	// 5. projects
+	Projects Projects `json:"projects"`
+	// 6. new
+	New New `json:"new"`
+	// 7. CI and consent
+	CI      []Count `json:"ci"`
+	Consent []Count `json:"consent"`
+}
+
+// Period is a day or a month (UTC) with its active users.
+type Period struct {
+	Start       time.Time `json:"start"`
+	Users       int64     `json:"users"`
+	Invocations int64     `json:"invocations"`
+}
+
+// Week is an ISO week (from Monday, UTC). New users are those whose first
+// invocation (of the tool, at any time) is in this week; the others active
+// in it are returning.
+type Week struct {
+	Start       time.Time `json:"start"`
+	Users       int64     `json:"users"`
+	New         int64     `json:"new"`
+	Returning   int64     `json:"returning"`
+	Invocations int64     `json:"invocations"`
+}
+
+// Cohort is the users whose first week is Start, and how many of them were
+// active k weeks later (Active[0] is the cohort's size).
+type Cohort struct {
+	Start  time.Time `json:"start"`
+	Active []int64   `json:"active"`
+}
+
+// Command is a command path ("" for the tool alone: an unknown command).
+type Command struct {
+	Command     string  `json:"command"`
+	Invocations int64   `json:"invocations"`
+	Users       int64   `json:"users"`
+	Failures    int64   `json:"failures"`
+	FailureRate float64 `json:"failure_rate"`
+	TopError    string  `json:"top_error,omitempty"`
+	TopErrorN   int64   `json:"top_error_count,omitempty"`
+}
+
+// FlagUse counts the invocations of a command that used a flag.
+type FlagUse struct {
+	Command     string `json:"command"`
+	Flag        string `json:"flag"`
+	Invocations int64  `json:"invocations"`
+	Users       int64  `json:"users"`
+}
+
+// FlagValue counts a flag's values: allow-listed ones as they are, the
+// others masked ("*****"); each element of a list value (--tools lint,viz)
+// counts once. Share is of all the flag's values.
+type FlagValue struct {
+	Command string  `json:"command"`
+	Flag    string  `json:"flag"`
+	Value   string  `json:"value"`
+	Uses    int64   `json:"uses"`
+	Share   float64 `json:"share"`
+}
+
+// VersionWeek is the share of a week's active users who ran a version (a
+// user who upgraded during the week counts for both).
+type VersionWeek struct {
+	Start   time.Time `json:"start"`
+	Version string    `json:"version"`
+	Users   int64     `json:"users"`
+	Share   float64   `json:"share"`
+}
+
+// Count is invocations and users of one value.
+type Count struct {
+	Value       string  `json:"value"`
+	Invocations int64   `json:"invocations"`
+	Users       int64   `json:"users"`
+	Share       float64 `json:"share"` // of invocations
+}
+
+// Dist is a distribution by nearest-rank percentiles (each an actual value).
+type Dist struct {
+	N   int64 `json:"n"`
+	P50 int64 `json:"p50"`
+	P90 int64 `json:"p90"`
+	Max int64 `json:"max"`
+}
+
+// Projects describes the hashed projects seen. Datasets, nodes and
+// pipelines are each project's latest figures.
+type Projects struct {
+	Projects        int64 `json:"projects"`
+	ProjectsPerUser Dist  `json:"projects_per_user"`
+	Datasets        Dist  `json:"datasets"`
+	Nodes           Dist  `json:"nodes"`
+	Pipelines       Dist  `json:"pipelines"`
+}
+
+// New describes the `new` command's choices.
+type New struct {
+	Invocations  int64   `json:"invocations"`
+	Tools        []Count `json:"tools"` // Share: of new invocations that recorded tools
+	Example      int64   `json:"example"`
+	ExampleShare float64 `json:"example_share"`
+	// Telemetry counts the --telemetry value given to new: yes, no, or
+	// "not given" (masked values: "*****"). What projects created with no
+	// do afterwards cannot be known: they send nothing.
+	Telemetry []Count `json:"telemetry"`
+}
+
+// Build runs the report's queries.
+func Build(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
+	r := &Report{Tool: o.Tool, Since: o.Since}
+	q := &querier{ctx: ctx, db: db, o: o}
+	steps := []func(*querier, *Report) error{
+		totals, actives, retention, commands, flags, versions, projects, newCmd, modes,
+	}
+	for _, s := range steps {
+		if err := s(q, r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+type querier struct {
+	ctx context.Context
+	db  *sql.DB
+	o   Options
+}
+
+// with prefixes a query with the CTEs inv (the invocations in the report's
+// window) and tool_inv (of the tool at any time, to tell new users).
+func (q *querier) with(body string) (string, []any) {
+	var where, toolWhere []string
+	var args []any
+	if q.o.Tool != "" {
+		toolWhere = append(toolWhere, "service_name = $tool")
+		args = append(args, sql.Named("tool", q.o.Tool))
+	}
+	where = append(where, toolWhere...)
+	if !q.o.Since.IsZero() {
+		where = append(where, "start_time >= $since")
+		args = append(args, sql.Named("since", q.o.Since.UTC()))
+	}
+	cond := func(c []string) string {
+		if len(c) == 0 {
+			return ""
+		}
+		return " WHERE " + strings.Join(c, " AND ")
+	}
+	return "WITH inv AS (SELECT * FROM invocations" + cond(where) + "),\n" +
+		"tool_inv AS (SELECT * FROM invocations" + cond(toolWhere) + ")\n" + body, args
+}
+
+// each runs a query and calls scan for each row.
+func (q *querier) each(body string, scan func(*sql.Rows) error) error {
+	query, args := q.with(body)
+	rows, err := q.db.QueryContext(q.ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("report query %q: %w", firstLine(body), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("report query %q: %w", firstLine(body), err)
+		}
+	}
+	return rows.Err()
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func totals(q *querier, r *Report) error {
+	return q.each(`SELECT count(*), count(DISTINCT enduser_pseudo_id), min(start_time), max(start_time) FROM inv`,
+		func(rows *sql.Rows) error {
+			var first, last sql.NullTime
+			err := rows.Scan(&r.Invocations, &r.Users, &first, &last)
+			r.First, r.Last = first.Time, last.Time
+			return err
+		})
+}
+
+func actives(q *querier, r *Report) error {
+	period := func(unit string, out *[]Period) error {
+		return q.each(`SELECT date_trunc('`+unit+`', start_time) AS p, count(DISTINCT enduser_pseudo_id), count(*)
+			FROM inv GROUP BY p ORDER BY p`, func(rows *sql.Rows) error {
+			var p Period
+			err := rows.Scan(&p.Start, &p.Users, &p.Invocations)
+			*out = append(*out, p)
+			return err
+		})
+	}
+	if err := period("day", &r.Daily); err != nil {
+		return err
+	}
+	if err := period("month", &r.Monthly); err != nil {
+		return err
+	}
+	return q.each(`, firsts AS (
+			SELECT enduser_pseudo_id AS u, min(date_trunc('week', start_time)) AS fw
+			FROM tool_inv WHERE enduser_pseudo_id IS NOT NULL GROUP BY u),
+		w AS (SELECT date_trunc('week', start_time) AS wk, enduser_pseudo_id AS u, count(*) AS n FROM inv GROUP BY wk, u)
+		SELECT wk, count(u), count(u) FILTER (WHERE fw = wk), sum(n)
+		FROM w LEFT JOIN firsts USING (u) GROUP BY wk ORDER BY wk`, func(rows *sql.Rows) error {
+		var w Week
+		err := rows.Scan(&w.Start, &w.Users, &w.New, &w.Invocations)
+		w.Returning = w.Users - w.New
+		r.Weekly = append(r.Weekly, w)
+		return err
+	})
+}
+
+func retention(q *querier, r *Report) error {
+	sinceWeek := time.Time{}
+	if !q.o.Since.IsZero() {
+		sinceWeek = weekStart(q.o.Since)
+	}
+	byStart := map[time.Time]*Cohort{}
+	err := q.each(`, firsts AS (
+			SELECT enduser_pseudo_id AS u, min(date_trunc('week', start_time)) AS fw
+			FROM tool_inv WHERE enduser_pseudo_id IS NOT NULL GROUP BY u),
+		act AS (SELECT DISTINCT enduser_pseudo_id AS u, date_trunc('week', start_time) AS wk
+			FROM inv WHERE enduser_pseudo_id IS NOT NULL)
+		SELECT fw, CAST((wk::DATE - fw::DATE) / 7 AS BIGINT) AS k, count(*)
+		FROM act JOIN firsts USING (u) GROUP BY fw, k ORDER BY fw, k`, func(rows *sql.Rows) error {
+		var fw time.Time
+		var k, n int64
+		if err := rows.Scan(&fw, &k, &n); err != nil {
+			return err
+		}
+		if fw.Before(sinceWeek) {
+			return nil // a cohort that started before the window
+		}
+		c := byStart[fw]
+		if c == nil {
+			c = &Cohort{Start: fw}
+			byStart[fw] = c
+		}
+		for int64(len(c.Active)) <= k {
+			c.Active = append(c.Active, 0)
+		}
+		c.Active[k] = n
+		return nil
+	})
+	for _, c := range byStart {
+		r.Retention = append(r.Retention, *c)
+	}
+	slices.SortFunc(r.Retention, func(a, b Cohort) int { return a.Start.Compare(b.Start) })
+	return err
+}
+
+func commands(q *querier, r *Report) error {
+	err := q.each(`SELECT command, count(*), count(DISTINCT enduser_pseudo_id),
+			count(*) FILTER (WHERE process_exit_code <> 0)
+		FROM inv GROUP BY command ORDER BY count(*) DESC, command`, func(rows *sql.Rows) error {
+		var c Command
+		err := rows.Scan(&c.Command, &c.Invocations, &c.Users, &c.Failures)
+		c.FailureRate = ratio(c.Failures, c.Invocations)
+		r.Commands = append(r.Commands, c)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	top := map[string]*Command{}
+	for i := range r.Commands {
+		top[r.Commands[i].Command] = &r.Commands[i]
+	}
+	// The most frequent error type per command; a tie goes to the first
+	// name in byte order.
+	return q.each(`SELECT command, error_type, count(*) AS n FROM inv
+		WHERE process_exit_code <> 0 AND error_type IS NOT NULL
+		GROUP BY command, error_type ORDER BY command, n DESC, error_type`, func(rows *sql.Rows) error {
+		var cmd, et string
+		var n int64
+		if err := rows.Scan(&cmd, &et, &n); err != nil {
+			return err
+		}
+		if c := top[cmd]; c != nil && c.TopError == "" {
+			c.TopError, c.TopErrorN = et, n
+		}
+		return nil
+	})
+}
+
+func flags(q *querier, r *Report) error {
+	err := q.each(`, f AS (SELECT command, enduser_pseudo_id AS u,
+			unnest(list_distinct(list_transform(flags, x -> x.name))) AS flag FROM inv)
+		SELECT command, flag, count(*), count(DISTINCT u) FROM f
+		GROUP BY command, flag ORDER BY command, count(*) DESC, flag`, func(rows *sql.Rows) error {
+		var f FlagUse
+		err := rows.Scan(&f.Command, &f.Flag, &f.Invocations, &f.Users)
+		r.Flags = append(r.Flags, f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// A list value (--tools lint,viz) counts once per element.
+	err = q.each(`, f AS (SELECT command, unnest(flags) AS fl FROM inv),
+		v AS (SELECT command, fl.name AS name, unnest(string_split(fl.value, ',')) AS value FROM f WHERE fl.value <> '')
+		SELECT command, name, value, count(*) FROM v
+		GROUP BY ALL ORDER BY command, name, count(*) DESC, value`, func(rows *sql.Rows) error {
+		var v FlagValue
+		err := rows.Scan(&v.Command, &v.Flag, &v.Value, &v.Uses)
+		r.FlagValues = append(r.FlagValues, v)
+		return err
+	})
+	totals := map[[2]string]int64{}
+	for _, v := range r.FlagValues {
+		totals[[2]string{v.Command, v.Flag}] += v.Uses
+	}
+	for i := range r.FlagValues {
+		v := &r.FlagValues[i]
+		v.Share = ratio(v.Uses, totals[[2]string{v.Command, v.Flag}])
+	}
+	return err
+}
+
+func versions(q *querier, r *Report) error {
+	weekly := map[time.Time]int64{}
+	for _, w := range r.Weekly {
+		weekly[w.Start] = w.Users
+	}
+	err := q.each(`SELECT date_trunc('week', start_time) AS wk, service_version, count(DISTINCT enduser_pseudo_id)
+		FROM inv GROUP BY ALL ORDER BY wk, service_version`, func(rows *sql.Rows) error {
+		var v VersionWeek
+		err := rows.Scan(&v.Start, &v.Version, &v.Users)
+		v.Share = ratio(v.Users, weekly[v.Start])
+		r.Versions = append(r.Versions, v)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if r.GoVersions, err = counts(q, r, "coalesce(process_runtime_version, '(unknown)')"); err != nil {
+		return err
+	}
+	r.Platforms, err = counts(q, r, "coalesce(os_type, '?') || '/' || coalesce(host_arch, '?')")
+	return err
+}
+
+// counts groups the window's invocations by an expression.
+func counts(q *querier, r *Report, expr string) ([]Count, error) {
+	var out []Count
+	err := q.each(`SELECT `+expr+` AS v, count(*), count(DISTINCT enduser_pseudo_id) FROM inv
+		GROUP BY v ORDER BY count(*) DESC, v`, func(rows *sql.Rows) error {
+		var c Count
+		err := rows.Scan(&c.Value, &c.Invocations, &c.Users)
+		c.Share = ratio(c.Invocations, r.Invocations)
+		out = append(out, c)
+		return err
+	})
+	return out, err
+}
+
+func dist(q *querier, from string, d *Dist) error {
+	return q.each(`SELECT count(v), coalesce(quantile_disc(v, 0.5), 0), coalesce(quantile_disc(v, 0.9), 0),
+		coalesce(max(v), 0) FROM (`+from+`)`, func(rows *sql.Rows) error {
+		return rows.Scan(&d.N, &d.P50, &d.P90, &d.Max)
+	})
+}
+
+func projects(q *querier, r *Report) error {
+	p := &r.Projects
+	err := q.each(`SELECT count(DISTINCT cli_project_id) FROM inv`, func(rows *sql.Rows) error { return rows.Scan(&p.Projects) })
+	if err != nil {
+		return err
+	}
+	if err := dist(q, `SELECT count(DISTINCT cli_project_id) AS v FROM inv
+		WHERE enduser_pseudo_id IS NOT NULL GROUP BY enduser_pseudo_id`, &p.ProjectsPerUser); err != nil {
+		return err
+	}
+	for col, d := range map[string]*Dist{"cli_project_datasets": &p.Datasets, "cli_project_nodes": &p.Nodes, "cli_project_pipelines": &p.Pipelines} {
+		if err := dist(q, `SELECT arg_max(`+col+`, start_time) AS v FROM inv
+			WHERE cli_project_id IS NOT NULL GROUP BY cli_project_id`, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newCmd(q *querier, r *Report) error {
+	n := &r.New
+	var withTools, withExample int64
+	err := q.each(`SELECT count(*), count(cli_new_tools), count(*) FILTER (WHERE cli_new_example_pipeline),
+			count(cli_new_example_pipeline)
+		FROM inv WHERE command = 'new'`, func(rows *sql.Rows) error {
+		return rows.Scan(&n.Invocations, &withTools, &n.Example, &withExample)
+	})
+	if err != nil {
+		return err
+	}
+	n.ExampleShare = ratio(n.Example, withExample)
+	err = q.each(`, t AS (SELECT enduser_pseudo_id AS u, unnest(list_distinct(cli_new_tools)) AS tool FROM inv WHERE command = 'new')
+		SELECT tool, count(*), count(DISTINCT u) FROM t GROUP BY tool ORDER BY count(*) DESC, tool`, func(rows *sql.Rows) error {
+		var c Count
+		err := rows.Scan(&c.Value, &c.Invocations, &c.Users)
+		c.Share = ratio(c.Invocations, withTools)
+		n.Tools = append(n.Tools, c)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// The last --telemetry on the line wins, as with any flag.
+	err = q.each(`SELECT coalesce(CASE v WHEN 'y' THEN 'yes' WHEN 'n' THEN 'no' ELSE v END, 'not given') AS choice,
+			count(*), count(DISTINCT u)
+		FROM (SELECT enduser_pseudo_id AS u,
+			list_filter(flags, x -> x.name = '--telemetry')[-1].value AS v FROM inv WHERE command = 'new')
+		GROUP BY choice ORDER BY count(*) DESC, choice`, func(rows *sql.Rows) error {
+		var c Count
+		err := rows.Scan(&c.Value, &c.Invocations, &c.Users)
+		c.Share = ratio(c.Invocations, n.Invocations)
+		n.Telemetry = append(n.Telemetry, c)
+		return err
+	})
+	return err
+}
+
+func modes(q *querier, r *Report) error {
+	return q.each(`SELECT CASE WHEN grouping(cli_ci) = 0 THEN 'ci' ELSE 'consent' END AS kind,
+			CASE WHEN grouping(cli_ci) = 0 THEN (CASE WHEN cli_ci THEN 'CI' ELSE 'interactive' END) ELSE cli_consent END AS v,
+			count(*), count(DISTINCT enduser_pseudo_id)
+		FROM inv GROUP BY GROUPING SETS ((cli_ci), (cli_consent)) ORDER BY kind, count(*) DESC, v`, func(rows *sql.Rows) error {
+		var kind string
+		var c Count
+		err := rows.Scan(&kind, &c.Value, &c.Invocations, &c.Users)
+		c.Share = ratio(c.Invocations, r.Invocations)
+		if kind == "ci" {
+			r.CI = append(r.CI, c)
+		} else {
+			r.Consent = append(r.Consent, c)
+		}
+		return err
+	})
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// weekStart is the Monday 00:00 UTC of t's ISO week.
+func weekStart(t time.Time) time.Time {
+	t = t.UTC()
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+}
