@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,7 +13,7 @@ import (
 )
 
 func reportCmd(dbPath *string) *cobra.Command {
-	var since, tool, format string
+	var since, tool, format, htmlPath string
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Answer the maintainers' questions: users, commands, flags, versions, projects, new, CI and consent",
@@ -34,6 +36,15 @@ func reportCmd(dbPath *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if htmlPath != "" {
+				if err := writeHTML(htmlPath, r); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: the report as one self-contained page\n", htmlPath)
+				if !cmd.Flags().Changed("format") {
+					return nil
+				}
+			}
 			return r.Write(cmd.OutOrStdout(), format)
 		},
 	}
@@ -41,7 +52,32 @@ func reportCmd(dbPath *string) *cobra.Command {
 	f.StringVar(&since, "since", "", "only invocations from this date (YYYY-MM-DD, UTC) or time (RFC 3339) on")
 	f.StringVar(&tool, "tool", "", "only this tool (service.name)")
 	f.StringVar(&format, "format", "text", "text, csv, json or markdown")
+	f.StringVar(&htmlPath, "html", "", "write the report with charts to this HTML file (instead of text on stdout, unless --format is given)")
 	return cmd
+}
+
+// writeHTML writes the page beside its final name and renames it, so a
+// reader never sees half a page and a failure leaves no temporary behind.
+func writeHTML(path string, r *report.Report) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	err = r.WriteHTML(tmp, time.Now())
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 func parseSince(s string) (time.Time, error) {
