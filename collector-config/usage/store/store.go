@@ -100,6 +100,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// OpenReadOnly opens an existing database for reading only: reports and
+// ad hoc queries cannot change it, and can run beside each other.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	c, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db := &DB{DB: sql.OpenDB(c), connector: c}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	return db, nil
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
 	return errors.Join(db.DB.Close(), db.connector.Close())

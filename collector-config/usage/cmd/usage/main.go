@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.AddCommand(
 		loadCmd(&dbPath),
 		reportCmd(&dbPath),
+		sqlCmd(&dbPath),
 		generateCmd(),
 	)
 	if err := root.ExecuteContext(ctx); err != nil {

@@ -96,5 +96,5 @@ func openExisting(cmd *cobra.Command, path string) (*store.DB, error) {
 	if _, err := statFile(path); err != nil {
 		return nil, fmt.Errorf("no database at %s (run usage load first, or give --db): %w", path, err)
 	}
-	return store.Open(cmd.Context(), path)
+	return store.OpenReadOnly(cmd.Context(), path)
 }

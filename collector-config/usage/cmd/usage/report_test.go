@@ -111,3 +111,33 @@ func TestReportErrors(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestSQL(t *testing.T) {
+	db, ev := demo(t)
+	users := map[string]bool{}
+	for _, e := range ev {
+		if e.UserID != "" {
+			users[e.UserID] = true
+		}
+	}
+	code, out, stderr := usage(t, "sql", "--db", db, "SELECT count(DISTINCT enduser_pseudo_id) AS users FROM invocations")
+	if code != 0 || !strings.Contains(out, "users\n"+strconv.Itoa(len(users))+"\n") {
+		t.Errorf("sql: exit %d\n%s%s", code, out, stderr)
+	}
+	// Statements from stdin; a bad one fails the run but not the others.
+	var o, e strings.Builder
+	code = run(t.Context(), []string{"sql", "--db", db}, strings.NewReader(
+		"SELECT command, count(*) AS n FROM invocations\n WHERE command = 'run' GROUP BY command;\nSELECT nope FROM invocations;\nSELECT 42 AS answer;\n"), &o, &e)
+	if code != 1 || !strings.Contains(o.String(), "run ") || !strings.Contains(o.String(), "42") || !strings.Contains(e.String(), "nope") {
+		t.Errorf("sql from stdin: exit %d\n%s%s", code, o.String(), e.String())
+	}
+	// Read-only: the database cannot be changed from here.
+	code, _, stderr = usage(t, "sql", "--db", db, "DELETE FROM spans")
+	if code == 0 || !strings.Contains(strings.ToLower(stderr), "read-only") {
+		t.Errorf("a DELETE through usage sql: exit %d, %s", code, stderr)
+	}
+	code, out, _ = usage(t, "sql", "--schema")
+	if code != 0 || !strings.Contains(out, "enduser_pseudo_id") || !strings.Contains(out, "enduser.pseudo.id") {
+		t.Errorf("sql --schema:\n%s", out)
+	}
+}
