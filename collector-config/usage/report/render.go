@@ -50,7 +50,11 @@ func (r *Report) Tables() []Table {
 	}
 	tool := r.Tool
 	if tool == "" {
-		tool = "(all tools)"
+		var names []string
+		for _, c := range r.Tools {
+			names = append(names, fmt.Sprintf("%s (%d)", c.Value, c.Invocations))
+		}
+		tool = "all: " + strings.Join(names, ", ")
 	}
 	add(Table{ID: "summary", Title: "Summary", Columns: []string{"", ""}, Rows: [][]string{
 		{"tool", tool}, {"window", window},

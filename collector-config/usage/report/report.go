@@ -24,6 +24,7 @@ type Report struct {
 	Users       int64     `json:"users"`
 	First       time.Time `json:"first,omitzero"`
 	Last        time.Time `json:"last,omitzero"`
+	Tools       []Count   `json:"tools"` // service.name
 
 	// 1. active users
 	Daily     []Period `json:"daily"`
@@ -220,13 +221,18 @@ func firstLine(s string) string {
 }
 
 func totals(q *querier, r *Report) error {
-	return q.each(`SELECT count(*), count(DISTINCT enduser_pseudo_id), min(start_time), max(start_time) FROM inv`,
+	err := q.each(`SELECT count(*), count(DISTINCT enduser_pseudo_id), min(start_time), max(start_time) FROM inv`,
 		func(rows *sql.Rows) error {
 			var first, last sql.NullTime
 			err := rows.Scan(&r.Invocations, &r.Users, &first, &last)
 			r.First, r.Last = first.Time, last.Time
 			return err
 		})
+	if err != nil {
+		return err
+	}
+	r.Tools, err = counts(q, r, "service_name")
+	return err
 }
 
 func actives(q *querier, r *Report) error {

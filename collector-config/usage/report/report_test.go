@@ -390,6 +390,7 @@ func truth(all []synth.Event, o report.Options) *report.Report {
 		})
 		return out
 	}
+	r.Tools = count(tool, ev, r.Invocations)
 	r.GoVersions = count(func(e synth.Event) string { return e.GoVersion }, ev, r.Invocations)
 	r.Platforms = count(func(e synth.Event) string { return e.OS + "/" + e.Arch }, ev, r.Invocations)
 
