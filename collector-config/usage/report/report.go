@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -158,9 +159,13 @@ func Build(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 	steps := []func(*querier, *Report) error{
 		totals, actives, retention, commands, flags, versions, projects, newCmd, modes,
 	}
-	for _, s := range steps {
+	for i, s := range steps {
+		t0 := time.Now()
 		if err := s(q, r); err != nil {
 			return nil, err
+		}
+		if os.Getenv("USAGE_TRACE") != "" {
+			fmt.Fprintf(os.Stderr, "step %d: %v\n", i, time.Since(t0))
 		}
 	}
 	return r, nil

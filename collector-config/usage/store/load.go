@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -187,54 +188,65 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 	} else if err := conn.QueryRowContext(ctx, "SELECT nextval('file_ids')").Scan(&fileID); err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, "DELETE FROM load_staging"); err != nil {
+	// Rows appended now get row ids above every row before them.
+	var lastRow int64
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(rowid), -1) FROM spans").Scan(&lastRow); err != nil {
 		return err
 	}
 
 	var staged int
 	var minT, maxT time.Time
+	t0 := time.Now()
+	trace := func(what string) {
+		if os.Getenv("USAGE_TRACE") != "" {
+			var ru syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			fmt.Fprintf(os.Stderr, "%s: %v (cpu %v)\n", what, time.Since(t0), time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
+		}
+	}
+	// Decoding runs beside appending (two cores: pdata's unmarshaling and
+	// the appender cost about the same).
+	batches := make(chan batch, 4)
+	stop := make(chan struct{})
+	go decode(rd, batches, stop)
+	defer func() {
+		close(stop)
+		for range batches { // let decode finish before rd is closed
+		}
+	}()
 	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(*duckdb.Conn), "", "load_staging")
+		app, err := duckdb.NewAppenderFromConn(dc.(*duckdb.Conn), "", "spans")
 		if err != nil {
 			return err
 		}
 		var readErr error
-		for {
-			rec, err := rd.Next()
-			if err != nil {
-				if errors.Is(err, exportfile.ErrIncomplete) {
+		for b := range batches {
+			res.Records++
+			for k, n := range b.skipped {
+				res.Skipped[k] += n
+			}
+			if b.err != nil {
+				if errors.Is(b.err, exportfile.ErrIncomplete) {
 					res.IncompleteTail = true
-				} else if !errors.Is(err, io.EOF) {
-					readErr = err
+				} else {
+					readErr = b.err
 				}
+				res.Records--
 				break
 			}
-			res.Records++
-			rss := rec.Traces.ResourceSpans()
-			for i := range rss.Len() {
-				rs := rss.At(i)
-				sss := rs.ScopeSpans()
-				for j := range sss.Len() {
-					spans := sss.At(j).Spans()
-					for k := range spans.Len() {
-						inv, why := FromSpan(rs.Resource(), spans.At(k))
-						if why != "" {
-							res.Skipped[string(why)]++
-							continue
-						}
-						if staged == 0 || inv.StartTime.Before(minT) {
-							minT = inv.StartTime
-						}
-						if staged == 0 || inv.StartTime.After(maxT) {
-							maxT = inv.StartTime
-						}
-						if err := appendRow(app, fileID, &inv); err != nil {
-							app.Close()
-							return fmt.Errorf("storing a span: %w", err)
-						}
-						staged++
-					}
+			for i := range b.invs {
+				inv := &b.invs[i]
+				if staged == 0 || inv.StartTime.Before(minT) {
+					minT = inv.StartTime
 				}
+				if staged == 0 || inv.StartTime.After(maxT) {
+					maxT = inv.StartTime
+				}
+				if err := appendRow(app, fileID, inv); err != nil {
+					app.Close()
+					return fmt.Errorf("storing a span: %w", err)
+				}
+				staged++
 			}
 		}
 		return errors.Join(readErr, app.Close())
@@ -242,33 +254,34 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 	if err != nil {
 		return err
 	}
+	for range batches { // the reader is done with rd once batches is closed
+	}
 	res.Consumed = rd.Offset()
+	trace("decoded and appended")
 	if res.Consumed == res.AlreadyLoaded {
 		return nil // nothing new: leave the database as it is
 	}
 	if res.Records > 0 && staged == 0 && res.SkippedTotal() == 0 && res.AlreadyLoaded == 0 {
 		return fmt.Errorf("%w: %d records hold no spans (is it a metrics or logs export?)", exportfile.ErrNotExport, res.Records)
 	}
+	res.Spans = staged
 	if staged > 0 {
 		// Keep one of each span: the collector may write a span again after
-		// a retry, and a file may repeat one.
+		// a retry, and a file may repeat one. Only rows in the time range
+		// of this load can be duplicates of the new ones.
 		r, err := conn.ExecContext(ctx, `
-			INSERT INTO spans
-			SELECT * FROM load_staging s
-			WHERE NOT EXISTS (
-				SELECT 1 FROM spans t
-				WHERE t.start_time BETWEEN ? AND ?
-				  AND t.span_id = s.span_id AND t.start_time = s.start_time)
-			QUALIFY row_number() OVER (PARTITION BY s.span_id, s.start_time) = 1`, minT, maxT)
+			DELETE FROM spans WHERE rowid IN (
+				SELECT rowid FROM (
+					SELECT rowid, row_number() OVER (PARTITION BY span_id, start_time ORDER BY rowid) AS k
+					FROM spans WHERE start_time BETWEEN ? AND ?)
+				WHERE k > 1 AND rowid > ?)`, minT, maxT, lastRow)
 		if err != nil {
-			return fmt.Errorf("storing spans: %w", err)
+			return fmt.Errorf("dropping duplicate spans: %w", err)
 		}
 		n, _ := r.RowsAffected()
-		res.Spans = int(n)
-		res.Duplicates = staged - int(n)
-		if _, err := conn.ExecContext(ctx, "DELETE FROM load_staging"); err != nil {
-			return err
-		}
+		res.Duplicates = int(n)
+		res.Spans = staged - int(n)
+		trace("duplicates dropped")
 	}
 	head = head[:min(len(head), int(res.Consumed))]
 	hh := sha256.Sum256(head)
@@ -296,7 +309,60 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	committed = true
+	trace("committed")
 	return nil
+}
+
+// batch is one record's invocations, or the error that ended the file.
+type batch struct {
+	invs    []Invocation
+	skipped map[string]int
+	err     error // io.EOF is not sent: the channel closes
+}
+
+// decode reads records and converts their spans until the end, an error or
+// stop, then closes out.
+func decode(rd *exportfile.Reader, out chan<- batch, stop <-chan struct{}) {
+	defer close(out)
+	for {
+		rec, err := rd.Next()
+		var b batch
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			b.err = err
+		} else {
+			b.invs = make([]Invocation, 0, rec.Traces.SpanCount())
+			rss := rec.Traces.ResourceSpans()
+			for i := range rss.Len() {
+				rs := rss.At(i)
+				sss := rs.ScopeSpans()
+				for j := range sss.Len() {
+					spans := sss.At(j).Spans()
+					for k := range spans.Len() {
+						inv, why := FromSpan(rs.Resource(), spans.At(k))
+						if why != "" {
+							if b.skipped == nil {
+								b.skipped = map[string]int{}
+							}
+							b.skipped[string(why)]++
+							continue
+						}
+						b.invs = append(b.invs, inv)
+					}
+				}
+			}
+		}
+		select {
+		case out <- b:
+		case <-stop:
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
 }
 
 // openReader opens path and returns its reader and up to headLen bytes of

@@ -43,7 +43,6 @@ CREATE TABLE IF NOT EXISTS spans (
 	cli_new_example_pipeline BOOLEAN,
 	flags                    STRUCT(name VARCHAR, value VARCHAR)[] NOT NULL
 );
-CREATE TABLE IF NOT EXISTS load_staging AS SELECT * FROM spans LIMIT 0;
 CREATE SEQUENCE IF NOT EXISTS file_ids;
 CREATE TABLE IF NOT EXISTS loaded_files (
 	file_id      INTEGER PRIMARY KEY,
