@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -214,6 +216,14 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 		for range batches { // let decode finish before rd is closed
 		}
 	}()
+	users, err := loadKeys(ctx, conn, "SELECT pseudo_id, user_key FROM users")
+	if err != nil {
+		return err
+	}
+	projects, err := loadKeys(ctx, conn, "SELECT project_id, project_key FROM projects")
+	if err != nil {
+		return err
+	}
 	err = conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(*duckdb.Conn), "", "spans")
 		if err != nil {
@@ -242,14 +252,17 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 				if staged == 0 || inv.StartTime.After(maxT) {
 					maxT = inv.StartTime
 				}
-				if err := appendRow(app, fileID, inv); err != nil {
+				if err := appendRow(app, fileID, inv, users.key(inv.UserID), projects.key(inv.ProjectID)); err != nil {
 					app.Close()
 					return fmt.Errorf("storing a span: %w", err)
 				}
 				staged++
 			}
 		}
-		return errors.Join(readErr, app.Close())
+		if err := errors.Join(readErr, app.Close()); err != nil {
+			return err
+		}
+		return errors.Join(users.appendNew(dc, "users"), projects.appendNew(dc, "projects"))
 	})
 	if err != nil {
 		return err
@@ -311,6 +324,63 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 	committed = true
 	trace("committed")
 	return nil
+}
+
+// keys numbers the long ids (users, projects) in the order first seen.
+type keys struct {
+	m     map[string]int32
+	added []string
+}
+
+func loadKeys(ctx context.Context, conn *sql.Conn, query string) (*keys, error) {
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	k := &keys{m: map[string]int32{}}
+	for rows.Next() {
+		var id string
+		var n int32
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		k.m[id] = n
+	}
+	return k, rows.Err()
+}
+
+// key returns the number of id (a new one if needed), or NULL for none.
+func (k *keys) key(id *string) driver.Value {
+	if id == nil {
+		return nil
+	}
+	n, ok := k.m[*id]
+	if !ok {
+		n = int32(len(k.m))
+		k.m[*id] = n
+		k.added = append(k.added, *id)
+	}
+	return n
+}
+
+// appendNew stores the ids numbered during this load.
+func (k *keys) appendNew(dc any, table string) error {
+	if len(k.added) == 0 {
+		return nil
+	}
+	app, err := duckdb.NewAppenderFromConn(dc.(*duckdb.Conn), "", table)
+	if err != nil {
+		return err
+	}
+	first := int32(len(k.m) - len(k.added))
+	for i, id := range k.added {
+		if err := app.AppendRow(first+int32(i), id); err != nil {
+			app.Close()
+			return fmt.Errorf("storing a new id in %s: %w", table, err)
+		}
+	}
+	return app.Close()
 }
 
 // batch is one record's invocations, or the error that ended the file.

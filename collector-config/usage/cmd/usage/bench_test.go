@@ -43,8 +43,7 @@ WITH base AS (
 		CASE WHEN c < 45 THEN 'run' WHEN c < 50 THEN 'pipeline list' WHEN c < 65 THEN 'info'
 			WHEN c < 73 THEN 'catalog list' WHEN c < 80 THEN 'pipeline create' WHEN c < 88 THEN 'new'
 			WHEN c < 95 THEN 'telemetry status' ELSE '' END AS cmd,
-		(u * 3 + x % 3) % $projects AS proj,
-		md5(u::VARCHAR) AS m
+		(u * 3 + x % 3) % $projects AS proj
 	FROM base
 ), a AS (
 	SELECT *,
@@ -75,19 +74,22 @@ SELECT 1, h, t, 'pipectl',
 	['linux', 'linux', 'darwin', 'darwin', 'windows', 'linux', 'linux'][plat + 1],
 	['amd64', 'amd64', 'arm64', 'arm64', 'amd64', 'arm64', 'amd64'][plat + 1],
 	CASE WHEN cmd = '' THEN 'pipectl' ELSE 'pipectl ' || cmd END, cmd,
-	CASE WHEN x = 99 THEN NULL ELSE substr(m, 1, 8) || '-' || substr(m, 9, 4) || '-4' || substr(m, 14, 3) || '-a' || substr(m, 18, 3) || '-' || substr(m, 21, 12) END,
+	CASE WHEN x = 99 THEN NULL ELSE u END,
 	array_to_string(args, ' '), args, 'pipectl',
 	CASE WHEN failed THEN 1 ELSE 0 END,
 	CASE WHEN cmd = '' THEN 'main.usageError' WHEN failed THEN '*fs.PathError' END,
 	u % 7 = 0, CASE WHEN u % 4 = 1 THEN 'explicit' ELSE 'implicit' END,
-	CASE WHEN in_project THEN sha256(proj::VARCHAR) || sha256('p' || proj::VARCHAR) END,
+	CASE WHEN in_project THEN proj END,
 	CASE WHEN in_project THEN 1 + proj % 9 + wk END,
 	CASE WHEN in_project THEN 1 + proj % 6 + wk // 2 END,
 	CASE WHEN in_project THEN 1 + proj % 3 END,
 	CASE WHEN cmd = 'new' THEN CASE x % 4 WHEN 0 THEN ['lint', 'viz'] ELSE [] END END,
 	CASE WHEN cmd = 'new' THEN x % 3 = 0 END,
 	fl
-FROM a`
+FROM a;
+INSERT INTO users SELECT u, substr(m, 1, 8) || '-' || substr(m, 9, 4) || '-4' || substr(m, 14, 3) || '-a' || substr(m, 18, 3) || '-' || substr(m, 21, 12)
+	FROM (SELECT u, md5(u::VARCHAR) AS m FROM range($users) r(u));
+INSERT INTO projects SELECT p, sha256(p::VARCHAR) || sha256('p' || p::VARCHAR) FROM range($projects) r(p);`
 
 // runMeasured runs a command and returns its wall time and peak RSS, and
 // logs its CPU time (the machine is shared: wall time alone misleads).
