@@ -35,6 +35,21 @@ func chromium(t *testing.T) string {
 // where console messages appear as lines with "CONSOLE".
 func headless(t *testing.T, bin, page string, args ...string) (stdout, stderr string) {
 	t.Helper()
+	// A browser that fails to start (on a busy machine its zygote can fail
+	// to fork) is given a second chance; the page is the same.
+	for attempt := 1; ; attempt++ {
+		stdout, stderr, err := headlessOnce(t, bin, page, args...)
+		if err == nil {
+			return stdout, stderr
+		}
+		if attempt == 2 {
+			t.Fatalf("chromium %v: %v\n%s", args, err, stderr)
+		}
+		t.Logf("chromium %v failed (%v); trying again", args, err)
+	}
+}
+
+func headlessOnce(t *testing.T, bin, page string, args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -45,10 +60,8 @@ func headless(t *testing.T, bin, page string, args ...string) (stdout, stderr st
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, errb.String())
-	}
-	return out.String(), errb.String()
+	err = cmd.Run()
+	return out.String(), errb.String(), err
 }
 
 var consoleLine = regexp.MustCompile(`(?m)^.*CONSOLE.*$`)
