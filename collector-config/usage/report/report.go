@@ -3,12 +3,12 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
-	"syscall"
+	"sync"
 	"time"
 )
 
@@ -163,18 +163,30 @@ func Build(ctx context.Context, db *sql.DB, o Options) (*Report, error) {
 	if err := db.QueryRowContext(ctx, "SELECT coalesce(max(user_key), -1) FROM users").Scan(&q.maxUser); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	steps := []func(*querier, *Report) error{
-		totals, actives, retention, commands, flags, versions, projects, newCmd, modes,
-	}
-	for i, s := range steps {
-		t0 := time.Now()
-		if err := s(q, r); err != nil {
+	// The totals and actives come first (the other groups' shares divide by
+	// them); the other groups are independent queries, run side by side so
+	// that both cores stay busy.
+	for _, step := range []func(*querier, *Report) error{totals, actives} {
+		if err := step(q, r); err != nil {
 			return nil, err
 		}
-		if os.Getenv("USAGE_TRACE") != "" {
-			var ru syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-			fmt.Fprintf(os.Stderr, "report step %d: %v (process cpu %v)\n", i, time.Since(t0), time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
+	}
+	steps := []func(*querier, *Report) error{retention, commands, flags, versions, projects, newCmd, modes}
+	errs := make([]error, len(steps))
+	var wg sync.WaitGroup
+	for i, step := range steps {
+		wg.Go(func() { errs[i] = step(q, r) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	// A week's new users are its cohort's users active in it.
+	for i := range r.Weekly {
+		w := &r.Weekly[i]
+		if c, ok := slices.BinarySearchFunc(r.Retention, w.Start, func(c Cohort, t time.Time) int { return c.Start.Compare(t) }); ok {
+			w.New = r.Retention[c].Active[0]
+			w.Returning = w.Users - w.New
 		}
 	}
 	return r, nil
@@ -330,13 +342,6 @@ func retention(q *querier, r *Report) error {
 		r.Retention = append(r.Retention, *c)
 	}
 	slices.SortFunc(r.Retention, func(a, b Cohort) int { return a.Start.Compare(b.Start) })
-	// A week's new users are its cohort's users active in it.
-	for i := range r.Weekly {
-		if c := byStart[r.Weekly[i].Start]; c != nil {
-			r.Weekly[i].New = c.Active[0]
-			r.Weekly[i].Returning = r.Weekly[i].Users - c.Active[0]
-		}
-	}
 	return err
 }
 
