@@ -13,7 +13,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -201,9 +200,7 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 	t0 := time.Now()
 	trace := func(what string) {
 		if os.Getenv("USAGE_TRACE") != "" {
-			var ru syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-			fmt.Fprintf(os.Stderr, "%s: %v (cpu %v)\n", what, time.Since(t0), time.Duration(ru.Utime.Nano()+ru.Stime.Nano()))
+			fmt.Fprintf(os.Stderr, "%s: %s: %v\n", path, what, time.Since(t0))
 		}
 	}
 	// Decoding runs beside appending (two cores: pdata's unmarshaling and

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // The performance figures of README.md: run with

@@ -53,8 +53,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 0
 }
 
-func statFile(path string) (os.FileInfo, error) { return os.Stat(path) }
-
 func loadCmd(dbPath *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "load FILE...",

@@ -93,7 +93,7 @@ func parseSince(s string) (time.Time, error) {
 // openExisting opens a database that must exist: report and sql on a
 // mistyped path should not create an empty one.
 func openExisting(cmd *cobra.Command, path string) (*store.DB, error) {
-	if _, err := statFile(path); err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no database at %s (run usage load first, or give --db): %w", path, err)
 	}
 	return store.OpenReadOnly(cmd.Context(), path)
