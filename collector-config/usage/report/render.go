@@ -55,6 +55,9 @@ func (r *Report) Tables() []Table {
 			names = append(names, fmt.Sprintf("%s (%d)", c.Value, c.Invocations))
 		}
 		tool = "all: " + strings.Join(names, ", ")
+		if len(names) == 0 {
+			tool = "all (none seen)"
+		}
 	}
 	add(Table{ID: "summary", Title: "Summary", Columns: []string{"", ""}, Rows: [][]string{
 		{"tool", tool}, {"window", window},
