@@ -63,6 +63,7 @@ func (r *Report) Tables() []Table {
 		{"tool", tool}, {"window", window},
 		{"invocations", num(r.Invocations)}, {"users (distinct enduser.pseudo.id)", num(r.Users)},
 		{"first invocation", timeOrNone(r.First)}, {"last invocation", timeOrNone(r.Last)},
+		{"spans skipped at load (outside the span contract; all tools, all time)", num(r.Skipped)},
 	}})
 
 	// 1

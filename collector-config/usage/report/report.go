@@ -28,6 +28,9 @@ type Report struct {
 	First       time.Time `json:"first,omitzero"`
 	Last        time.Time `json:"last,omitzero"`
 	Tools       []Count   `json:"tools"` // service.name
+	// Skipped counts the spans, of every tool and time, that load skipped
+	// as outside the span contract.
+	Skipped int64 `json:"skipped_at_load"`
 
 	// 1. active users
 	Daily     []Period `json:"daily"`
@@ -271,7 +274,10 @@ func totals(q *querier, r *Report) error {
 		return err
 	}
 	r.Tools, err = counts(q, r, "service_name")
-	return err
+	if err != nil {
+		return err
+	}
+	return q.db.QueryRowContext(q.ctx, "SELECT coalesce(sum(spans), 0) FROM skipped_spans").Scan(&r.Skipped)
 }
 
 func actives(q *querier, r *Report) error {

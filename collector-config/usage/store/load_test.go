@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/anontel/anontel/collector-config/usage/exportfile"
+	"github.com/anontel/anontel/collector-config/usage/report"
 	"github.com/anontel/anontel/collector-config/usage/store"
 	"github.com/anontel/anontel/collector-config/usage/synth"
 )
@@ -212,6 +213,9 @@ func TestBadInput(t *testing.T) {
 		st, _ := db.Stats(context.Background())
 		if st.Invocations != 1 || st.Skipped != 3 {
 			t.Errorf("stats %+v", st)
+		}
+		if rep, err := report.Build(context.Background(), db.DB, report.Options{}); err != nil || rep.Skipped != 3 || rep.Invocations != 1 {
+			t.Errorf("the report does not say 3 spans were skipped: %v", err)
 		}
 	})
 	t.Run("the same spans in another file", func(t *testing.T) {
