@@ -203,16 +203,6 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 			fmt.Fprintf(os.Stderr, "%s: %s: %v\n", path, what, time.Since(t0))
 		}
 	}
-	// Decoding runs beside appending (two cores: pdata's unmarshaling and
-	// the appender cost about the same).
-	batches := make(chan batch, 4)
-	stop := make(chan struct{})
-	go decode(rd, batches, stop)
-	defer func() {
-		close(stop)
-		for range batches { // let decode finish before rd is closed
-		}
-	}()
 	users, err := loadKeys(ctx, conn, "SELECT pseudo_id, user_key FROM users")
 	if err != nil {
 		return err
@@ -221,6 +211,18 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 	if err != nil {
 		return err
 	}
+	// Decoding and making rows run beside appending: pdata's unmarshaling
+	// and the appender cost about the same, and there are two cores. The
+	// decoder owns the key maps until it closes batches.
+	batches := make(chan batch, 4)
+	stop := make(chan struct{})
+	d := &decoder{rd: rd, fileID: fileID, users: users, projects: projects}
+	go d.run(batches, stop)
+	defer func() {
+		close(stop)
+		for range batches { // let the decoder finish before rd is closed
+		}
+	}()
 	err = conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(*duckdb.Conn), "", "spans")
 		if err != nil {
@@ -241,15 +243,16 @@ func (db *DB) loadFile(ctx context.Context, path string, res *Result) error {
 				res.Records--
 				break
 			}
-			for i := range b.invs {
-				inv := &b.invs[i]
-				if staged == 0 || inv.StartTime.Before(minT) {
-					minT = inv.StartTime
+			if len(b.rows) > 0 {
+				if staged == 0 || b.minT.Before(minT) {
+					minT = b.minT
 				}
-				if staged == 0 || inv.StartTime.After(maxT) {
-					maxT = inv.StartTime
+				if staged == 0 || b.maxT.After(maxT) {
+					maxT = b.maxT
 				}
-				if err := appendRow(app, fileID, inv, users.key(inv.UserID), projects.key(inv.ProjectID)); err != nil {
+			}
+			for _, r := range b.rows {
+				if err := app.AppendRow(r...); err != nil {
 					app.Close()
 					return fmt.Errorf("storing a span: %w", err)
 				}
@@ -380,19 +383,26 @@ func (k *keys) appendNew(dc any, table string) error {
 	return app.Close()
 }
 
-// batch is one record's invocations, or the error that ended the file.
+// batch is one record's rows, or the error that ended the file.
 type batch struct {
-	invs    []Invocation
-	skipped map[string]int
-	err     error // io.EOF is not sent: the channel closes
+	rows       [][]driver.Value
+	minT, maxT time.Time
+	skipped    map[string]int
+	err        error // io.EOF is not sent: the channel closes
 }
 
-// decode reads records and converts their spans until the end, an error or
-// stop, then closes out.
-func decode(rd *exportfile.Reader, out chan<- batch, stop <-chan struct{}) {
+// decoder reads records and turns their spans into rows.
+type decoder struct {
+	rd              *exportfile.Reader
+	fileID          int64
+	users, projects *keys
+}
+
+// run decodes until the end, an error or stop, then closes out.
+func (d *decoder) run(out chan<- batch, stop <-chan struct{}) {
 	defer close(out)
 	for {
-		rec, err := rd.Next()
+		rec, err := d.rd.Next()
 		var b batch
 		if err != nil {
 			if errors.Is(err, io.EOF) {
@@ -400,7 +410,7 @@ func decode(rd *exportfile.Reader, out chan<- batch, stop <-chan struct{}) {
 			}
 			b.err = err
 		} else {
-			b.invs = make([]Invocation, 0, rec.Traces.SpanCount())
+			b.rows = make([][]driver.Value, 0, rec.Traces.SpanCount())
 			rss := rec.Traces.ResourceSpans()
 			for i := range rss.Len() {
 				rs := rss.At(i)
@@ -416,7 +426,13 @@ func decode(rd *exportfile.Reader, out chan<- batch, stop <-chan struct{}) {
 							b.skipped[string(why)]++
 							continue
 						}
-						b.invs = append(b.invs, inv)
+						if len(b.rows) == 0 || inv.StartTime.Before(b.minT) {
+							b.minT = inv.StartTime
+						}
+						if len(b.rows) == 0 || inv.StartTime.After(b.maxT) {
+							b.maxT = inv.StartTime
+						}
+						b.rows = append(b.rows, row(d.fileID, &inv, d.users.key(inv.UserID), d.projects.key(inv.ProjectID)))
 					}
 				}
 			}

@@ -129,9 +129,8 @@ func (db *DB) Close() error {
 	return errors.Join(db.DB.Close(), db.connector.Close())
 }
 
-// appendRow appends one invocation to an appender in the column order of
-// spans.
-func appendRow(a *duckdb.Appender, fileID int64, inv *Invocation, user, project driver.Value) error {
+// row is one invocation's values in the column order of spans.
+func row(fileID int64, inv *Invocation, user, project driver.Value) []driver.Value {
 	args := make([]any, len(inv.CommandArgs))
 	for i, s := range inv.CommandArgs {
 		args[i] = s
@@ -148,7 +147,7 @@ func appendRow(a *duckdb.Appender, fileID int64, inv *Invocation, user, project 
 		}
 		tools = l
 	}
-	return a.AppendRow(
+	return []driver.Value{
 		int32(fileID), inv.SpanID, inv.StartTime,
 		inv.ServiceName, inv.ServiceVersion, ptr(inv.DistroVersion),
 		ptr(inv.RuntimeName), ptr(inv.RuntimeVersion), ptr(inv.OSType), ptr(inv.HostArch),
@@ -157,7 +156,7 @@ func appendRow(a *duckdb.Appender, fileID int64, inv *Invocation, user, project 
 		inv.CI, inv.Consent, project,
 		ptr(inv.Datasets), ptr(inv.Nodes), ptr(inv.Pipelines),
 		tools, ptr(inv.NewExample), flags,
-	)
+	}
 }
 
 // ptr turns a nil pointer into a NULL for the appender.
