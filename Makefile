@@ -35,6 +35,8 @@ test-library:
 # Jaeger v2, a real collector, in its own module: the first build takes minutes.
 test-receiving:
 	cd collector-config && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
+	# usage analytics on DuckDB (cgo), its own nested module: collector-config/usage.
+	cd collector-config/usage && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 # One table: each consent and collector state against the notelemetry
 # build (medians of alternating runs), binary sizes, in-process benchmarks.
