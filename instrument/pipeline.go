@@ -21,7 +21,7 @@ import (
 
 // buildPipeline builds the pipeline: instrument → processor → exporter. The ids
 // are made later, in End, and only if consent still holds then.
-func (t *Telemetry) buildPipeline(masker *mask.Masker) error {
+func (t *Telemetry) buildPipeline() error {
 	// The SDK reads the process environment itself, not Config.LookupEnv.
 	if problem := otelEnvProblem(os.LookupEnv); problem != "" {
 		// The SDK would print its parse error on the user's terminal.
@@ -47,6 +47,10 @@ func (t *Telemetry) buildPipeline(masker *mask.Masker) error {
 		// processor puts ours back.
 		Resource: res,
 	})
+	// The arguments are masked once, by the processor; the span carries
+	// its result.
+	path, args := guard.MaskedArgs()
+	t.masked = mask.Result{Path: path, Args: args, Line: strings.Join(args, " ")}
 	t.provider = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(guard),
 		sdktrace.WithResource(res),

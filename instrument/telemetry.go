@@ -85,9 +85,9 @@ func Start(cfg Config) *Telemetry {
 		}
 		return t
 	}
-	masker := mask.New(t.commands())
-	t.masked = masker.Mask(t.cfg.Args)
 	if d.Implicit() && !t.noticeShown() {
+		// The first run only: is this the telemetry command?
+		t.masked = mask.New(t.commands()).Mask(t.cfg.Args)
 		// Like the .NET CLI: the first run shows the notice and sends
 		// nothing, so nobody is counted before they could opt out. The
 		// telemetry command itself is the answer to the notice: no notice
@@ -101,7 +101,7 @@ func Start(cfg Config) *Telemetry {
 		}
 		return t
 	}
-	if err := t.buildPipeline(masker); err != nil {
+	if err := t.buildPipeline(); err != nil {
 		t.log.Debug("telemetry: pipeline not built", "err", err)
 		if t.debug {
 			fmt.Fprintf(t.stderr, "telemetry: nothing would be sent (%v)\n", err)

@@ -101,6 +101,7 @@ type Processor struct {
 	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
 	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
 	global   *scrubber                  // secrets of Config.Args
+	args     mask.Result                // Config.Args masked
 	resource *sdkresource.Resource      // replaces every span's resource; nil: Config.KeepResource
 	drop     []string                   // Config.DropKeyPrefixes
 	scope    string                     // only spans of this scope pass, if set
@@ -136,9 +137,9 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 			trusted[k] = struct{}{}
 		}
 	}
-	var secrets []string
+	var args mask.Result
 	if len(cfg.Args) > 0 {
-		secrets = m.Mask(cfg.Args).Secrets
+		args = m.Mask(cfg.Args)
 	}
 	return &Processor{
 		next:     next,
@@ -147,11 +148,21 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		argKeys:  keys,
 		fixed:    fixed,
 		trusted:  trusted,
-		global:   newScrubber(m, secrets),
+		global:   newScrubber(m, args.Secrets),
+		args:     args,
 		resource: resourceFor(cfg),
 		drop:     slices.Clone(cfg.DropKeyPrefixes),
 		scope:    cfg.Scope,
 	}
+}
+
+// MaskedArgs returns Config.Args as the processor masks them: the command
+// path that the command tree names and the masked argument vector, each
+// with the program name first. A program that records its own command span
+// sets them (as process.command_args and the span name), so the arguments
+// are masked once and the span holds nothing the scrub has to catch.
+func (p *Processor) MaskedArgs() (path, args []string) {
+	return slices.Clone(p.args.Path), slices.Clone(p.args.Args)
 }
 
 // resourceFor returns the resource that replaces every span's, or nil
