@@ -20,3 +20,23 @@ bench:
 
 demo:
 	$(GO) run ./examples/demo
+
+# --- The receiving side: otelcol-anontel (collector-config/, issue 8) ---
+# Built from the builder manifest collector-config/builder-config.yaml; the
+# generated sources in collector-config/otelcol are committed.
+OCB_VERSION := v0.161.0
+
+.PHONY: collector collector-generate collector-load demo-collector
+
+collector:
+	cd collector-config/otelcol && $(GO) build -trimpath -o ../bin/otelcol-anontel .
+
+collector-generate:
+	cd collector-config && $(GO) run go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION) \
+		--config builder-config.yaml --skip-compilation && gofmt -w otelcol/*.go
+
+collector-load:
+	cd collector-config && $(GO) test -run '^$$' -bench BenchmarkCollectorLoad -benchtime 1x -timeout 20m .
+
+demo-collector:
+	cd collector-config && $(GO) run ./cmd/demo-collector
