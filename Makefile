@@ -37,8 +37,9 @@ collector-generate:
 	cd collector-config && $(GO) run go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION) \
 		--config builder-config.yaml --skip-compilation && gofmt -w otelcol/*.go
 
-collector-load:
-	cd collector-config && $(GO) test -run '^$$' -bench BenchmarkCollectorLoad -benchtime 1x -timeout 20m .
+collector-load: collector
+	cd collector-config && OTELCOL_ANONTEL_BIN=bin/otelcol-anontel \
+		$(GO) test -run '^$$' -bench BenchmarkCollectorLoad -benchtime 1x -timeout 20m .
 
 demo-collector:
 	cd collector-config && $(GO) run ./cmd/demo-collector
