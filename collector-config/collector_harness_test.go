@@ -370,14 +370,14 @@ func spansOf(td ptrace.Traces) []flatSpan {
 	return out
 }
 
-// anontelSpan is a span shaped as anontel sends it: one invocation.
+// spanSpec describes one span of a hand-made request, with its resource.
 type spanSpec struct {
-	tool, name string
-	res        map[string]any
-	attrs      map[string]any
-	events     []eventSpec
-	traceID    pcommon.TraceID
-	spanID     pcommon.SpanID
+	name    string
+	res     map[string]any
+	attrs   map[string]any
+	events  []eventSpec
+	traceID pcommon.TraceID
+	spanID  pcommon.SpanID
 }
 
 type eventSpec struct {
