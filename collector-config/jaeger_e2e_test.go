@@ -58,7 +58,7 @@ func TestMain(m *testing.M) {
 
 // binaries builds jaeger (this module) and pipectl (the parent module) once,
 // side by side.
-func binaries(t *testing.T) (jaeger, pipectl string) {
+func binaries(t testing.TB) (jaeger, pipectl string) {
 	t.Helper()
 	buildOnce.Do(func() {
 		buildDir, buildErr = os.MkdirTemp("", "jaeger-e2e-")
@@ -68,7 +68,9 @@ func binaries(t *testing.T) (jaeger, pipectl string) {
 		// A cold build of jaeger takes minutes: stop before go test's own
 		// -timeout would panic, so the failure says what was slow.
 		deadline := time.Now().Add(25 * time.Minute)
-		if d, ok := t.Deadline(); ok && d.Add(-30*time.Second).Before(deadline) {
+		if tt, isT := t.(interface{ Deadline() (time.Time, bool) }); !isT {
+			// A benchmark has no deadline of its own.
+		} else if d, ok := tt.Deadline(); ok && d.Add(-30*time.Second).Before(deadline) {
 			deadline = d.Add(-30 * time.Second)
 		}
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -154,7 +156,7 @@ type jaeger struct {
 
 var client = &http.Client{Timeout: 5 * time.Second}
 
-func startJaeger(t *testing.T) *jaeger {
+func startJaeger(t testing.TB) *jaeger {
 	t.Helper()
 	bin, _ := binaries(t)
 	config, err := filepath.Abs("jaeger.yaml")
