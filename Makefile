@@ -35,7 +35,11 @@ test-library:
 # Jaeger v2, a real collector, in its own module: the first build takes minutes.
 test-receiving:
 	cd collector-config && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
+	# otelcol-anontel's generated module (its tests live in collector-config).
+	cd collector-config/otelcol && $(GO) vet ./...
 	# usage analytics on DuckDB (cgo), its own nested module: collector-config/usage.
+	# Its end-to-end test runs pipectl through the real collector.
+	$(MAKE) collector
 	cd collector-config/usage && $(GO) vet ./... && $(GO) test -count=1 -timeout 30m ./...
 
 # One table: each consent and collector state against the notelemetry
@@ -45,3 +49,24 @@ bench:
 
 demo:
 	$(GO) run ./examples/demo
+
+# --- The receiving side: otelcol-anontel (collector-config/, issue 8) ---
+# Built from the builder manifest collector-config/builder-config.yaml; the
+# generated sources in collector-config/otelcol are committed.
+OCB_VERSION := v0.161.0
+
+.PHONY: collector collector-generate collector-load demo-collector
+
+collector:
+	cd collector-config/otelcol && $(GO) build -o ../bin/otelcol-anontel .
+
+collector-generate:
+	cd collector-config && $(GO) run go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION) \
+		--config builder-config.yaml --skip-compilation && gofmt -w otelcol/*.go
+
+collector-load: collector
+	cd collector-config && OTELCOL_ANONTEL_BIN=bin/otelcol-anontel \
+		$(GO) test -run '^$$' -bench BenchmarkCollectorLoad -benchtime 1x -timeout 20m .
+
+demo-collector:
+	cd collector-config && $(GO) run ./cmd/demo-collector

@@ -1,6 +1,8 @@
-// Package jaegere2e holds no library code: it tests jaeger.yaml, the Jaeger v2
-// configuration in this folder, end to end. Jaeger is built from the tool
-// directive in this nested module (so its dependencies stay out of the
-// library's go.mod), pipectl is built from the parent module, and pipectl's
-// spans are read back through Jaeger's query API.
+// Package jaegere2e holds no library code: it tests the receiving side in
+// this folder end to end. otelcol-anontel (otelcol.yaml) is built from the
+// builder's generated module in ./otelcol, Jaeger v2 (jaeger.yaml) from the
+// tool directive in this nested module (so neither's dependencies reach the
+// library's go.mod), and pipectl from the parent module. Spans are sent by
+// pipectl and by a hand-made OTLP client, and read back through Jaeger's
+// query API and the collector's file export.
 package jaegere2e
