@@ -7,11 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/identity"
+	"github.com/anontel/anontel/internal/mask"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -42,8 +44,8 @@ func (t *Telemetry) Begin(ctx context.Context) *Invocation {
 	attrs := []attribute.KeyValue{
 		semconv.ProcessExecutableName(t.cfg.Tool),
 		semconv.ProcessPID(os.Getpid()),
-		semconv.ProcessCommandArgs(t.masked.Args...),
-		semconv.ProcessCommandLine(t.masked.Line),
+		semconv.ProcessCommandArgs(recordedArgs(t.masked.Args)...),
+		semconv.ProcessCommandLine(strings.Join(recordedArgs(t.masked.Args), " ")),
 		keyCI.Bool(isCI(t.cfg.LookupEnv)),
 		keyConsent.String(consentKind(t.gate.Decision())),
 	}
@@ -136,6 +138,22 @@ func (t *Telemetry) ids() []attribute.KeyValue {
 		}
 	}
 	return out
+}
+
+// maxRecordedArgs bounds the command line a span carries: a glob that
+// expanded to thousands of masked arguments tells nothing more than its
+// first few, and would cost every layer (span, scrub, spool, collector) in
+// proportion.
+const maxRecordedArgs = 256
+
+// recordedArgs is args cut to maxRecordedArgs tokens, the last of which is
+// then mask.Placeholder.
+func recordedArgs(args []string) []string {
+	if len(args) <= maxRecordedArgs {
+		return args
+	}
+	out := slices.Clone(args[:maxRecordedArgs-1])
+	return append(out, mask.Placeholder)
 }
 
 // SetAttributes adds attributes to the span of the invocation that ctx

@@ -411,3 +411,31 @@ func TestEnvironmentOptOutLooksForNoProject(t *testing.T) {
 		}
 	}
 }
+
+// A command line of thousands of arguments (a glob) is cut on the span: it
+// is masked all the same, and costs the layers after it nothing more.
+func TestLongCommandLineIsCut(t *testing.T) {
+	notFirstRun(t, home(t))
+	args := []string{"run"}
+	for i := range 5000 {
+		args = append(args, fmt.Sprintf("customer_%04d.csv", i))
+	}
+	var stderr bytes.Buffer
+	tel := Start(testConfig(args, &stderr, env("TOOL_TELEMETRY_DEBUG", "1")))
+	tel.Begin(context.Background()).End(0, nil)
+	tel.Shutdown()
+	spans := debugSpans(t, stderr.String())
+	if len(spans) != 1 {
+		t.Fatalf("%d spans", len(spans))
+	}
+	got, _ := spans[0].Attributes["process.command_args"].([]string)
+	if len(got) != maxRecordedArgs || got[0] != "tool" || got[1] != "run" || got[len(got)-1] != mask.Placeholder {
+		t.Errorf("command_args: %d tokens, first %q, last %q", len(got), got[:2], got[len(got)-1])
+	}
+	if line, _ := spans[0].Attributes["process.command_line"].(string); line != strings.Join(got, " ") {
+		t.Errorf("command_line does not match command_args")
+	}
+	if strings.Contains(stderr.String(), "customer_") {
+		t.Error("a raw argument was recorded")
+	}
+}
