@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -63,11 +64,20 @@ func TestRestartWhilePipectlRuns(t *testing.T) {
 		for _, f := range next {
 			os.Remove(f)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, bin)
-		cmd.Env = append(u.env, "PIPECTL_TELEMETRY_UPLOAD=1")
-		cmd.Run()
+		// A spawn proves itself with a token file in the spool (see
+		// internal/spool): make one, as StartUploader does.
+		dirs, _ := filepath.Glob(filepath.Join(spool, "*"))
+		for _, dir := range dirs {
+			token := fmt.Sprintf("%032x", time.Now().UnixNano())
+			if err := os.WriteFile(filepath.Join(dir, "upload.token-"+token), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			cmd := exec.CommandContext(ctx, bin)
+			cmd.Env = append(u.env, "PIPECTL_TELEMETRY_UPLOAD="+token)
+			cmd.Run()
+			cancel()
+		}
 		return false
 	})
 
