@@ -71,9 +71,10 @@ func (inv *Invocation) End(code int, err error) {
 	t := inv.t
 	span := inv.span
 	inv.span = nil
-	if !t.gate.Enabled() {
-		// Consent was withdrawn while the command ran (telemetry
-		// disable): make no id, count nothing; the processor drops the span.
+	// Decided again from the files: a "telemetry disable" run while this
+	// command ran, in this process or another, must be seen before any id
+	// is made or the repository edited. The processor then drops the span.
+	if !t.gate.Refresh().Enabled {
 		span.End()
 		return
 	}

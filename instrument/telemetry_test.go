@@ -19,6 +19,7 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/internal/otlpsink"
@@ -437,5 +438,32 @@ func TestLongCommandLineIsCut(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), "customer_") {
 		t.Error("a raw argument was recorded")
+	}
+}
+
+// "telemetry disable" run by another process while a command runs is seen
+// when the command ends: no id is made, nothing is recorded.
+func TestDisableWhileACommandRuns(t *testing.T) {
+	dir := home(t)
+	notFirstRun(t, dir)
+	var stderr bytes.Buffer
+	tel := Start(testConfig([]string{"run"}, &stderr, env()))
+	if !tel.Recording() {
+		t.Fatal("not recording")
+	}
+	inv := tel.Begin(context.Background())
+	userFile := filepath.Join(dir, "config", "tool", "telemetry.toml")
+	if err := consent.SaveUserChoice(userFile, false); err != nil { // the other process
+		t.Fatal(err)
+	}
+	inv.End(0, nil)
+	tel.Shutdown()
+	if data, _ := os.ReadFile(userFile); strings.Contains(string(data), "uuid") {
+		t.Errorf("an id was made after telemetry disable:\n%s", data)
+	}
+	for _, f := range files(dir) {
+		if strings.HasSuffix(f, ".otlp") {
+			t.Errorf("recorded after telemetry disable: %s", f)
+		}
 	}
 }
