@@ -32,6 +32,10 @@ const Compiled = true
 // enough to take 250 ms over the write did lose spans.
 const shutdownTimeout = time.Second
 
+// startedAt is processStart; in-process tests, whose Telemetry values all
+// share one process, replace it with the time Start is called.
+var startedAt = processStart
+
 // Cobra's hidden shell-completion commands, run on every TAB: not a use of
 // the tool. Named here so that a tool without cobra does not link it.
 const (
@@ -51,7 +55,7 @@ type Telemetry struct {
 	proj     *identity.Project // the project as read once, nil outside one
 	gate     *consent.Gate
 	debug    bool
-	started  time.Time // when Start was called, first thing in main
+	started  time.Time // when this process started (see processStart)
 
 	// Set only when collecting.
 	provider *sdktrace.TracerProvider
@@ -120,7 +124,7 @@ func newTelemetry(cfg Config) *Telemetry {
 	if cfg.LookupEnv == nil {
 		cfg.LookupEnv = os.LookupEnv
 	}
-	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr, started: time.Now()}
+	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr, started: startedAt(time.Now())}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -465,5 +466,22 @@ func TestDisableWhileACommandRuns(t *testing.T) {
 		if strings.HasSuffix(f, ".otlp") {
 			t.Errorf("recorded after telemetry disable: %s", f)
 		}
+	}
+}
+
+func TestMain(m *testing.M) {
+	// Every Telemetry of these tests lives in one process: each starts
+	// when Start is called, as separate commands would.
+	startedAt = func(now time.Time) time.Time { return now }
+	os.Exit(m.Run())
+}
+
+// processStart reads when the kernel started this process: before now,
+// and not before the test binary was built.
+func TestProcessStart(t *testing.T) {
+	now := time.Now()
+	got := processStart(now)
+	if got.After(now) || now.Sub(got) > time.Hour {
+		t.Errorf("processStart = %v, now %v", got, now)
 	}
 }

@@ -112,8 +112,10 @@ func TestE2EParallelFirstRuns(t *testing.T) {
 		t.Errorf("%d of %d first runs showed the notice, want 1", notices, n)
 	}
 	time.Sleep(time.Second)
-	if got := len(u.sink.Spans()) + len(u.spoolFiles()); got >= n {
-		t.Errorf("%d of %d first runs were recorded, the notice's own included", got, n)
+	recorded := len(u.sink.Spans()) + len(u.spoolFiles())
+	t.Logf("%d of %d parallel first runs recorded (forked after the notice was recorded)", recorded, n)
+	if recorded >= n {
+		t.Errorf("%d of %d first runs were recorded, the notice's own included", recorded, n)
 	}
 }
 
