@@ -43,9 +43,12 @@ type Decision struct {
 	Detail  string // human explanation, e.g. "DO_NOT_TRACK is set"
 }
 
-// Implicit reports whether collection is on only by default, so the user is
-// owed a notice.
-func (d Decision) Implicit() bool { return d.Enabled && d.Source == SourceDefault }
+// Implicit reports whether collection is on without the user's own yes, so
+// the user is owed a notice: by default, or because a project's .telemetry
+// says yes (a repository's author cannot consent for whoever clones it).
+func (d Decision) Implicit() bool {
+	return d.Enabled && (d.Source == SourceDefault || d.Source == SourceProject)
+}
 
 // Config says where Decide looks.
 type Config struct {
@@ -95,9 +98,8 @@ func Decide(cfg Config) Decision {
 			if !d.Enabled {
 				return d
 			}
-			if yes == nil {
-				yes = &d
-			}
+			// The user's own yes is the one that makes consent explicit.
+			yes = &d
 		}
 	}
 	if yes != nil {

@@ -51,7 +51,7 @@ func TestDecide(t *testing.T) {
 
 		// Rule 3: any explicit "yes", with no "no", is explicit consent.
 		{name: "project true", project: s("consent: true\n"), want: on, source: SourceProject},
-		{name: "project true, user true", project: s("consent: true\n"), user: s("[telemetry]\nconsent = true"), want: on, source: SourceProject},
+		{name: "project true, user true", project: s("consent: true\n"), user: s("[telemetry]\nconsent = true"), want: on, source: SourceUser},
 		{name: "project true, user file without consent", project: s("consent: true\n"), user: s("[telemetry]\nuuid = \"x\"\n"), want: on, source: SourceProject},
 		{name: "user true, project absent", inProject: true, user: s("[telemetry]\nconsent = true"), want: on, source: SourceUser},
 		{name: "project yes", project: s("consent: yes"), want: on, source: SourceProject},
@@ -123,7 +123,9 @@ func TestDecide(t *testing.T) {
 			if !strings.Contains(got.Detail, tc.detail) {
 				t.Fatalf("Detail = %q, want it to contain %q", got.Detail, tc.detail)
 			}
-			if got.Implicit() != (tc.source == SourceDefault) {
+			// A project's yes is its author's, not the user's: the notice
+			// is still owed.
+			if got.Implicit() != (got.Enabled && (tc.source == SourceDefault || tc.source == SourceProject)) {
 				t.Fatalf("Implicit() = %v for source %v", got.Implicit(), got.Source)
 			}
 			if after := snapshot(t, root); after != before {

@@ -14,9 +14,11 @@
 //     say no, the decision names the project. A user folder (the one holding
 //     telemetry.toml) that is a symbolic link, not a folder, or another
 //     user's is refused, as the user's "no" (see internal/privdir).
-//  3. Otherwise any "yes" (consent: true|yes|on in .telemetry, or
-//     consent = true saved by "telemetry enable") is explicit consent; the
-//     decision names the project's yes before the user's.
+//  3. Otherwise the user's "yes" (consent = true saved by "telemetry
+//     enable") is explicit consent. A project's "yes" (consent: true|yes|on
+//     in .telemetry) turns collection on but stays implicit: a
+//     repository's author cannot consent for whoever clones it, so the
+//     notice is still owed.
 //  4. Otherwise on, implicitly: a notice is owed to the user.
 //
 // A cloned repository's .telemetry therefore cannot override a user's

@@ -148,3 +148,20 @@ func TestE2EOfflineSpoolIsKeptAndDisableDeletesIt(t *testing.T) {
 		t.Errorf("spool after disable = %v", files)
 	}
 }
+
+// A cloned repository's .telemetry saying yes is its author's choice, not
+// the user's: the first run shows the notice and sends nothing, and later
+// spans say the consent is implicit.
+func TestE2EProjectYesIsNotTheUsersConsent(t *testing.T) {
+	u := newUser(t, "")
+	u.newProject("proj", "--telemetry", "yes")
+	r := u.run("proj", nil, "info")
+	if !strings.Contains(r.stderr, "pipectl collects anonymous usage data") {
+		t.Fatalf("no notice in a project that says yes: %+v", r)
+	}
+	u.quiet(0)
+	u.run("proj", nil, "info")
+	if s := u.waitSpans(1)[0]; s.Attributes["cli.consent"] != "implicit" {
+		t.Errorf("cli.consent = %v, want implicit", s.Attributes["cli.consent"])
+	}
+}

@@ -102,11 +102,9 @@ func TestExecuteCobra(t *testing.T) {
 		{[]string{"secret-command", "x"}, true, "", "tool ***** *****", "tool"},
 	}
 	for _, tc := range tests {
-		home(t)
+		noticeShown(t, home(t))
 		// Not the first run: no notice, the span is recorded.
 		var stderr bytes.Buffer
-		instrument.Start(testConfig(nil, &stderr, env()))
-		stderr.Reset()
 
 		var out bytes.Buffer
 		root := cobraRoot(&out)
@@ -139,8 +137,8 @@ func TestExecuteCobra(t *testing.T) {
 
 func TestTelemetryCommandChangesConsentAtOnce(t *testing.T) {
 	dir := home(t)
+	noticeShown(t, dir)
 	var stderr bytes.Buffer
-	instrument.Start(testConfig(nil, &stderr, env())) // first run, notice
 	var out bytes.Buffer
 	root := cobraRoot(&out)
 	root.SetOut(&out)
@@ -238,4 +236,17 @@ func files(dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// noticeShown records that the notice was shown long ago, as an earlier
+// command would have.
+func noticeShown(t *testing.T, home string) {
+	t.Helper()
+	dir := filepath.Join(home, "config", "tool")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "telemetry.toml"), []byte("[telemetry]\nnotice_shown = \"2026-01-01\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
