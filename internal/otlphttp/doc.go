@@ -15,9 +15,12 @@
 //
 // # Answers
 //
-// A 2xx is delivered, except a text/html page (a captive portal). A 4xx
-// other than 408 and 429 is rejected: the collector will never accept the
-// body, so it is dropped. 408, 429, 5xx, redirects, network errors and
+// A 2xx is delivered when it carries an OTLP answer (protobuf, JSON or
+// nothing); any other 2xx, such as a captive portal's page, is not. A 4xx
+// other than 401, 403, 404, 407, 408 and 429 is rejected: the collector
+// will never accept the body, so it is dropped. 401, 403, 404 and 407 come
+// from proxies, portals and wrong addresses rather than from a collector
+// judging the data, so they, 408, 429, 5xx, redirects, network errors and
 // timeouts mean "try again later", after the collector's Retry-After
 // (capped at 6 h) when it gave one. Errors never quote the endpoint's
 // credentials or any span data.

@@ -58,11 +58,17 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Redact returns endpoint without its user info, for logs and status.
+// Redact returns endpoint for logs and status: without its user info (a
+// token may stand there without a password) and with its query, which may
+// hold a key, replaced.
 func Redact(endpoint string) string {
 	u, err := url.Parse(endpoint)
 	if err != nil {
 		return "(invalid)"
 	}
-	return u.Redacted()
+	u.User = nil
+	if u.RawQuery != "" {
+		u.RawQuery = "redacted"
+	}
+	return u.String()
 }

@@ -64,3 +64,18 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+// Redact leaves no credential: a user name alone can be a token, and a
+// query can hold a key.
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://t.example.com/v1/traces":                       "https://t.example.com/v1/traces",
+		"http://SECRETTOKEN@127.0.0.1:9/v1/traces":              "http://127.0.0.1:9/v1/traces",
+		"https://user:pass@t.example.com/v1/traces":             "https://t.example.com/v1/traces",
+		"https://t.example.com/v1/traces?api_key=SECRETKEY&x=1": "https://t.example.com/v1/traces?redacted",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,10 +73,15 @@ func Post(ctx context.Context, client *http.Client, endpoint string, timeout tim
 	code := resp.StatusCode
 	switch {
 	case code >= 200 && code < 300:
-		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
-			return Unavailable, &UnavailableError{Msg: "the endpoint answered with an HTML page (captive portal?)"}
+		if !otlpAnswer(resp.Header.Get("Content-Type")) {
+			return Unavailable, &UnavailableError{Msg: fmt.Sprintf("the endpoint answered %s with %q, not an OTLP answer (a captive portal?)", resp.Status, resp.Header.Get("Content-Type"))}
 		}
 		return Delivered, nil
+	case code == http.StatusUnauthorized || code == http.StatusForbidden || code == http.StatusNotFound ||
+		code == http.StatusProxyAuthRequired:
+		// Not the collector refusing the data: a proxy, a portal or a
+		// wrong address. Keep everything for when the way is clear.
+		return Unavailable, &UnavailableError{Msg: fmt.Sprintf("collector answered %s", resp.Status)}
 	case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
 		return Unavailable, &UnavailableError{
 			Msg:        fmt.Sprintf("collector answered %s", resp.Status),
@@ -86,6 +92,23 @@ func Post(ctx context.Context, client *http.Client, endpoint string, timeout tim
 	default:
 		return Unavailable, &UnavailableError{Msg: fmt.Sprintf("collector answered %s", resp.Status)}
 	}
+}
+
+// otlpAnswer reports whether a 2xx answer's Content-Type is one a
+// collector gives: OTLP in protobuf or JSON, or none (an empty answer).
+func otlpAnswer(contentType string) bool {
+	if strings.TrimSpace(contentType) == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/x-protobuf", "application/protobuf", "application/json":
+		return true
+	}
+	return false
 }
 
 // ParseRetryAfter parses a Retry-After header (seconds or an HTTP date),
