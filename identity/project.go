@@ -189,11 +189,13 @@ func projectID(path string, p ProjectFile, data []byte, sc *scanned) (string, er
 // storeProjectID adds a new random id to the project file whose current
 // content is data, and returns the id.
 func storeProjectID(path string, data []byte, p ProjectFile) (string, error) {
-	// Replace the file a symlink points to, not the link.
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return "", fmt.Errorf("identity: resolving project file: %w", err)
+	// A project file that is a link leads out of the project, maybe into
+	// another repository: we follow no link we did not make, so it gets no
+	// id (its stored id, if any, is still read).
+	if li, err := os.Lstat(path); err == nil && li.Mode()&os.ModeSymlink != 0 {
+		return "", fmt.Errorf("identity: %s is a symbolic link: no project id is stored through it", p.Name)
 	}
+	target := path
 	fi, err := os.Stat(target)
 	if err != nil {
 		return "", fmt.Errorf("identity: project file: %w", err)
