@@ -40,7 +40,7 @@ func (t *Telemetry) buildPipeline() error {
 	res := processor.NewResource(t.cfg.Tool, t.cfg.Version)
 	guard := processor.New(sdktrace.NewSimpleSpanProcessor(next), processor.Config{
 		Consent:     t.gate,
-		Commands:    t.commands(),
+		Root:        t.commands(),
 		Args:        t.cfg.Args,
 		TrustedKeys: trustedKeys,
 		// The SDK merges OTEL_RESOURCE_ATTRIBUTES into any resource; the

@@ -57,7 +57,7 @@ func BenchmarkPipeline(b *testing.B) {
 			b.Run(sp.name+"/"+variant, func(b *testing.B) {
 				var proc sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(nopExporter{})
 				if variant == "processor" {
-					proc = New(proc, Config{Consent: g, Commands: testTree(), Args: args, ServiceName: "pipectl", ServiceVersion: "0.3.0"})
+					proc = New(proc, Config{Consent: g, Root: testTree(), Args: args, ServiceName: "pipectl", ServiceVersion: "0.3.0"})
 				}
 				// As instrument does: the provider has the processor's resource.
 				tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(proc), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
@@ -127,7 +127,7 @@ func BenchmarkManyArgs(b *testing.B) {
 				cpu0 := cpuTime()
 				b.ResetTimer()
 				for b.Loop() {
-					p := New(discard{}, Config{Consent: g, Commands: testTree(), Args: args})
+					p := New(discard{}, Config{Consent: g, Root: testTree(), Args: args})
 					p.OnEnd(s)
 				}
 				b.StopTimer()

@@ -33,7 +33,7 @@ func TestProcessorScrubsDerivedForms(t *testing.T) {
 	g.on.Store(true)
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Commands: tree, Args: args,
+		Consent: g, Root: tree, Args: args,
 	})))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	_, span := tp.Tracer("t").Start(context.Background(), "search")

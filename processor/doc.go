@@ -3,7 +3,7 @@
 // value leaves the process.
 //
 // It masks with the masker of internal/mask, built once from the tool's
-// command tree (Config.Commands, an instrument.Command), whose package doc
+// command tree (Config.Root, an instrument.Command), whose package doc
 // gives the masking rules.
 //
 // A [Processor] is an sdktrace.SpanProcessor placed in front of any other

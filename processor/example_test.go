@@ -38,9 +38,9 @@ func ExampleNew() {
 	args := []string{"run", "--pipeline", "data_science"} // os.Args[1:]
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(
 		processor.New(sdktrace.NewSimpleSpanProcessor(exporter), processor.Config{
-			Consent:  always{},
-			Commands: pipectl(),
-			Args:     args,
+			Consent: always{},
+			Root:    pipectl(),
+			Args:    args,
 		})))
 
 	// Careless code: raw arguments in the attributes and in an error.

@@ -151,7 +151,7 @@ func recordFuzzSpanWith(t *testing.T, tree mask.Command, cfgArgs, raw []string, 
 	exp := tracetest.NewInMemoryExporter()
 	g := &gate{}
 	g.on.Store(true)
-	cfg.Consent, cfg.Commands, cfg.Args = g, tree, cfgArgs
+	cfg.Consent, cfg.Root, cfg.Args = g, tree, cfgArgs
 	opts := []sdktrace.TracerProviderOption{
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), cfg)),
 		sdktrace.WithResource(resource.Empty()),

@@ -23,11 +23,11 @@ type Consent interface{ Enabled() bool }
 type Config struct {
 	// Consent gates everything; nil is treated as off (fail closed).
 	Consent Consent
-	// Commands is the program's command tree, an instrument.Command: its
+	// Root is the program's command tree, an instrument.Command: its
 	// command and flag names, and the flag values it allow-lists, are all
 	// that may pass unmasked. The zero value knows no command, so every
 	// argument is masked.
-	Commands mask.Command
+	Root mask.Command
 	// Args are the process's raw arguments (os.Args[1:]). Every token the
 	// masker masks (len >= 3) is scrubbed from every span, in any case and
 	// in the forms the package documentation lists. Relative paths are
@@ -118,7 +118,7 @@ var _ sdktrace.SpanProcessor = (*Processor)(nil)
 
 // New returns a Processor in front of next.
 func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
-	m := mask.New(cfg.Commands)
+	m := mask.New(cfg.Root)
 	keys := []attribute.Key{semconv.ProcessCommandArgsKey, semconv.ProcessCommandLineKey}
 	for _, k := range cfg.ArgKeys {
 		if !containsKey(keys, k) {

@@ -130,7 +130,7 @@ func TestProcessorConsent(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	args := []string{"run", "--pipeline", "s3cret-pipe"}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Commands: testTree(), Args: args,
+		Consent: g, Root: testTree(), Args: args,
 	})))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
 	ctx := context.Background()
@@ -219,7 +219,7 @@ func TestProcessorMasksEverySpanPart(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(res),
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-			Consent: g, Commands: testTree(), Args: args, ArgKeys: []attribute.Key{appArgv}, KeepResource: true,
+			Consent: g, Root: testTree(), Args: args, ArgKeys: []attribute.Key{appArgv}, KeepResource: true,
 		})),
 	)
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -295,7 +295,7 @@ func TestProcessorKeepsSnapshot(t *testing.T) {
 	g.on.Store(true)
 	masked, raw := tracetest.NewInMemoryExporter(), tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Commands: testTree(), Args: []string{"run", "top-secret"}})),
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(masked), Config{Consent: g, Root: testTree(), Args: []string{"run", "top-secret"}})),
 		sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(raw)),
 	)
 	_, span := tp.Tracer("t").Start(context.Background(), "pipectl run top-secret")
@@ -334,7 +334,7 @@ func TestProcessorPassesCleanSpanUntouched(t *testing.T) {
 		{ServiceName: "pipectl", ServiceVersion: "0.3.0"}, // the same resource as the provider's
 		{KeepResource: true},
 	} {
-		cfg.Consent, cfg.Commands, cfg.Args = g, testTree(), args
+		cfg.Consent, cfg.Root, cfg.Args = g, testTree(), args
 		next := &recorder{}
 		p := New(next, cfg)
 		s := cleanSpan(t)
@@ -359,7 +359,7 @@ func TestProcessorResourceArgsScrubSpans(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	res := resource.NewSchemaless(semconv.ProcessCommandArgs("/opt/pipectl", "run", "-p", "resource-secret"))
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res),
-		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Commands: testTree(), KeepResource: true})))
+		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{Consent: g, Root: testTree(), KeepResource: true})))
 	for range 2 { // the second span uses the cached resource view
 		_, span := tp.Tracer("t").Start(context.Background(), "pipectl run -p resource-secret")
 		span.End()
@@ -384,7 +384,7 @@ func TestProcessorConcurrent(t *testing.T) {
 	g := &gate{}
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-		Consent: g, Commands: testTree(), Args: []string{"run", "-p", "conc-secret"},
+		Consent: g, Root: testTree(), Args: []string{"run", "-p", "conc-secret"},
 	})))
 	var wg sync.WaitGroup
 	for i := range 8 {

@@ -41,7 +41,7 @@ func TestProcessorReplacesProgramResource(t *testing.T) {
 	record := func(t *testing.T, opts []sdktrace.TracerProviderOption, cfg Config) *resource.Resource {
 		t.Helper()
 		exp := tracetest.NewInMemoryExporter()
-		cfg.Consent, cfg.Commands = g, testTree()
+		cfg.Consent, cfg.Root = g, testTree()
 		tp := sdktrace.NewTracerProvider(append(opts, sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), cfg)))...)
 		_, span := tp.Tracer("t").Start(ctx, "pipectl info")
 		span.End()
@@ -108,7 +108,7 @@ func TestProcessorDropKeyPrefixes(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithResource(resource.NewSchemaless(attribute.String("file.owner", "alice"), attribute.String("service.name", "finder"))),
 		sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
-			Consent: g, Commands: testTree(), KeepResource: true,
+			Consent: g, Root: testTree(), KeepResource: true,
 			DropKeyPrefixes: []string{"url.", "file.", "db."},
 		})))
 	defer func() { _ = tp.Shutdown(context.Background()) }()
@@ -155,7 +155,7 @@ func TestProcessorTrustedKeysAndFixedResource(t *testing.T) {
 	args := []string{"run", "-p", "linux", "--env", "a1b2", "cep"}
 	p := New(sdktrace.NewSimpleSpanProcessor(exp), Config{
 		Consent:     g,
-		Commands:    testTree(),
+		Root:        testTree(),
 		Args:        args,
 		TrustedKeys: []attribute.Key{"cli.id", semconv.ProcessCommandLineKey},
 		Resource:    own,

@@ -31,9 +31,9 @@ func newGatedProvider(ctx context.Context, args []string, logger *slog.Logger) *
 		return sdktrace.NewTracerProvider()
 	}
 	guard := processor.New(sdktrace.NewBatchSpanProcessor(exp), processor.Config{
-		Consent:  gate,
-		Commands: commands,
-		Args:     args,
+		Consent: gate,
+		Root:    commands,
+		Args:    args,
 		// Fields that other code derives from what the user typed in
 		// ways no scrub can follow (see the processor package doc).
 		DropKeyPrefixes: []string{"url.", "file.", "db."},

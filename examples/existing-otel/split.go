@@ -33,10 +33,10 @@ func newSplitProvider(ctx context.Context, args []string, logger *slog.Logger) *
 		} else {
 			opts = append(opts, sdktrace.WithSpanProcessor(processor.New(
 				sdktrace.NewBatchSpanProcessor(usage), processor.Config{
-					Consent:  gate,
-					Commands: commands,
-					Args:     args,
-					Scope:    usageScope,
+					Consent: gate,
+					Root:    commands,
+					Args:    args,
+					Scope:   usageScope,
 					// The program's own resource stays on its own traces;
 					// the vendor gets the fixed one of the span contract.
 					ServiceName:    tool,
