@@ -121,3 +121,19 @@ func TestStatusRedactsEndpointCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A user who follows the notice's advice before any real run sees a span,
+// and debug mode still writes nothing.
+func TestDebugOnTheFirstRunShowsWhatLaterRunsSend(t *testing.T) {
+	dir := home(t)
+	var stderr bytes.Buffer
+	tel := Start(testConfig([]string{"run"}, &stderr, env("TOOL_TELEMETRY_DEBUG", "1")))
+	tel.Begin(context.Background()).End(0, nil)
+	tel.Shutdown()
+	if !strings.Contains(stderr.String(), "anonymous usage data") || len(debugSpans(t, stderr.String())) != 1 {
+		t.Errorf("debug first run:\n%s", stderr.String())
+	}
+	if got := files(dir); len(got) != 0 {
+		t.Errorf("debug mode wrote %v", got)
+	}
+}

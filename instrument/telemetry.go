@@ -100,10 +100,12 @@ func Start(cfg Config) *Telemetry {
 		if !t.isTelemetryCommand() {
 			t.showNotice()
 		}
-		if t.debug {
-			fmt.Fprintln(t.stderr, "telemetry: nothing would be sent (first run: the notice was shown)")
+		if !t.debug {
+			return t
 		}
-		return t
+		// A user who looks before any real run sees what later runs
+		// would send.
+		fmt.Fprintln(t.stderr, "telemetry: nothing would be sent on a first run; after it, each run would send:")
 	}
 	if err := t.buildPipeline(); err != nil {
 		t.log.Debug("telemetry: pipeline not built", "err", err)
