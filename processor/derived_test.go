@@ -81,3 +81,35 @@ func TestProcessorScrubsDerivedForms(t *testing.T) {
 		}
 	}
 }
+
+// A path argument put in a URL path the usual way (a file URL, or
+// url.JoinPath) keeps its slashes and escapes its spaces: no part of it
+// leaves, the folder included.
+func TestProcessorScrubsPathsInURLs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	in, out := "Client Data/acme q3.csv", "/srv/Acme Corp/out.csv"
+	abs, _ := filepath.Abs(in)
+	exp := tracetest.NewInMemoryExporter()
+	g := &gate{}
+	g.on.Store(true)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(sdktrace.NewSimpleSpanProcessor(exp), Config{
+		Consent: g, Root: testTree(), Args: []string{"run", "--input", in, "--out", out},
+	})))
+	_, span := tp.Tracer("t").Start(context.Background(), "upload")
+	span.SetAttributes(
+		attribute.String("a", (&url.URL{Scheme: "file", Path: abs}).String()),
+		attribute.String("b", (&url.URL{Scheme: "https", Host: "x", Path: "/files/" + in}).String()),
+		attribute.String("c", (&url.URL{Scheme: "file", Path: out}).String()),
+	)
+	span.End()
+	for _, s := range exp.GetSpans() {
+		for _, kv := range s.Attributes {
+			v := kv.Value.AsString()
+			for _, leak := range []string{"Client", "acme", "Acme", "srv/"} {
+				if strings.Contains(v, leak) {
+					t.Errorf("%s = %q carries %q", kv.Key, v, leak)
+				}
+			}
+		}
+	}
+}

@@ -214,7 +214,7 @@ func derived(p string) []string {
 	q, qa := strconv.Quote(p), strconv.QuoteToASCII(p)
 	out := []string{p, q[1 : len(q)-1], qa[1 : len(qa)-1], strings.ToLower(p), strings.ToUpper(p)}
 	for _, path := range []string{p, filepath.Clean(p), absPath(p), filepath.Base(filepath.Clean(p))} {
-		out = append(out, path, url.QueryEscape(path), url.PathEscape(path))
+		out = append(out, path, url.QueryEscape(path), url.PathEscape(path), (&url.URL{Path: path}).EscapedPath())
 	}
 	return out
 }

@@ -153,8 +153,13 @@ func forms(s, wd string, worth func(string) bool, f func(string)) {
 		f(p)
 		f(url.QueryEscape(p))
 		f(url.PathEscape(p))
+		f(urlPath(p))
 	}
 }
+
+// urlPath is p escaped as the path of a URL, slashes kept: what a file URL
+// or url.JoinPath makes of it.
+func urlPath(p string) string { return (&url.URL{Path: p}).EscapedPath() }
 
 // dirPrefixes returns what stands before a relative path made absolute
 // against wd, as it is and escaped for a URL.
@@ -167,7 +172,7 @@ func dirPrefixes(wd string) []string {
 		dir += string(filepath.Separator)
 	}
 	list := []string{dir}
-	for _, e := range []string{url.QueryEscape(dir), url.PathEscape(dir)} {
+	for _, e := range []string{url.QueryEscape(dir), url.PathEscape(dir), urlPath(dir)} {
 		if !slices.Contains(list, e) {
 			list = append(list, e)
 		}
