@@ -85,7 +85,8 @@ func TestUpdateRefusesForeignFolder(t *testing.T) {
 }
 
 // TestUpdateLockFileLinkNotFollowed: a link planted as telemetry.toml.lock
-// does not make us create (or lock) its target.
+// does not make us create (or lock) its target, nor keep the user from
+// saying no: the link, in our own folder, is removed, never its target.
 func TestUpdateLockFileLinkNotFollowed(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "pipectl")
@@ -96,11 +97,14 @@ func TestUpdateLockFileLinkNotFollowed(t *testing.T) {
 	if err := os.Symlink(victim, filepath.Join(dir, "telemetry.toml.lock")); err != nil {
 		t.Skipf("no symlinks: %v", err)
 	}
-	if err := Set(filepath.Join(dir, "telemetry.toml"), "consent", false); err == nil {
-		t.Fatal("Set through a linked lock file succeeded")
+	if err := Set(filepath.Join(dir, "telemetry.toml"), "consent", false); err != nil {
+		t.Fatalf("a planted lock link kept the user from saying no: %v", err)
 	}
 	if _, err := os.Lstat(victim); !os.IsNotExist(err) {
 		t.Fatalf("the lock link's target was created (%v)", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "telemetry.toml.lock")); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("the lock file is not a regular file of ours: %v", err)
 	}
 }
 
