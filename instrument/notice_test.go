@@ -137,3 +137,23 @@ func TestDebugOnTheFirstRunShowsWhatLaterRunsSend(t *testing.T) {
 		t.Errorf("debug mode wrote %v", got)
 	}
 }
+
+// status says why nothing is recorded when a folder above the spool is not
+// ours.
+func TestStatusNamesARefusedCacheFolder(t *testing.T) {
+	dir := home(t)
+	other := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "cache"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(other, filepath.Join(dir, "cache", "tool")); err != nil {
+		t.Skip(err)
+	}
+	var out bytes.Buffer
+	if err := Start(testConfig(nil, &bytes.Buffer{}, env())).WriteStatus(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "refused, so nothing is recorded") || !strings.Contains(out.String(), "symbolic link") {
+		t.Errorf("status:\n%s", out.String())
+	}
+}

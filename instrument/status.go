@@ -80,8 +80,12 @@ func (t *Telemetry) WriteStatus(w io.Writer) error {
 	if dir, err := spool.Dir(t.spoolCfg); err == nil {
 		files, size, _ := spool.Queued(t.spoolCfg)
 		fmt.Fprintf(w, "Queued for upload: %d invocation(s), %d bytes in %s\n", files, size, dir)
-		if err := privdir.Check(dir); err != nil {
-			fmt.Fprintf(w, "  refused, so nothing is recorded: %v\n", err)
+		// The endpoint's folder, the spool and the tool's cache folder.
+		for _, d := range []string{filepath.Dir(filepath.Dir(dir)), filepath.Dir(dir), dir} {
+			if err := privdir.Check(d); err != nil {
+				fmt.Fprintf(w, "  refused, so nothing is recorded: %v\n", err)
+				break
+			}
 		}
 	}
 	env := toolenv.Prefix(t.cfg.Tool)
