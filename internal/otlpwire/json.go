@@ -88,23 +88,29 @@ func (w *jsonWriter) enum(k string, v int32) {
 	}
 }
 
+// array writes items under k with each, unless there are none.
+func array[T any](w *jsonWriter, k string, items []T, each func(T)) {
+	if len(items) == 0 {
+		return
+	}
+	w.key(k)
+	w.b = append(w.b, '[')
+	for i, it := range items {
+		if i > 0 {
+			w.b = append(w.b, ',')
+		}
+		each(it)
+	}
+	w.b = append(w.b, ']')
+}
+
 func (w *jsonWriter) resourceSpans(r *tracepb.ResourceSpans) {
 	w.open()
 	if r.Resource != nil {
 		w.key("resource")
 		w.resource(r.Resource)
 	}
-	if len(r.ScopeSpans) > 0 {
-		w.key("scopeSpans")
-		w.b = append(w.b, '[')
-		for i, ss := range r.ScopeSpans {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.scopeSpans(ss)
-		}
-		w.b = append(w.b, ']')
-	}
+	array(w, "scopeSpans", r.ScopeSpans, w.scopeSpans)
 	w.str("schemaUrl", r.SchemaUrl)
 	w.close()
 }
@@ -127,17 +133,7 @@ func (w *jsonWriter) scopeSpans(ss *tracepb.ScopeSpans) {
 		w.u32("droppedAttributesCount", s.DroppedAttributesCount)
 		w.close()
 	}
-	if len(ss.Spans) > 0 {
-		w.key("spans")
-		w.b = append(w.b, '[')
-		for i, s := range ss.Spans {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.span(s)
-		}
-		w.b = append(w.b, ']')
-	}
+	array(w, "spans", ss.Spans, w.span)
 	w.str("schemaUrl", ss.SchemaUrl)
 	w.close()
 }
@@ -155,41 +151,25 @@ func (w *jsonWriter) span(s *tracepb.Span) {
 	w.u64("endTimeUnixNano", s.EndTimeUnixNano)
 	w.attributes("attributes", s.Attributes)
 	w.u32("droppedAttributesCount", s.DroppedAttributesCount)
-	if len(s.Events) > 0 {
-		w.key("events")
-		w.b = append(w.b, '[')
-		for i, e := range s.Events {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.open()
-			w.u64("timeUnixNano", e.TimeUnixNano)
-			w.str("name", e.Name)
-			w.attributes("attributes", e.Attributes)
-			w.u32("droppedAttributesCount", e.DroppedAttributesCount)
-			w.close()
-		}
-		w.b = append(w.b, ']')
-	}
+	array(w, "events", s.Events, func(e *tracepb.Span_Event) {
+		w.open()
+		w.u64("timeUnixNano", e.TimeUnixNano)
+		w.str("name", e.Name)
+		w.attributes("attributes", e.Attributes)
+		w.u32("droppedAttributesCount", e.DroppedAttributesCount)
+		w.close()
+	})
 	w.u32("droppedEventsCount", s.DroppedEventsCount)
-	if len(s.Links) > 0 {
-		w.key("links")
-		w.b = append(w.b, '[')
-		for i, l := range s.Links {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.open()
-			w.hexID("traceId", l.TraceId)
-			w.hexID("spanId", l.SpanId)
-			w.str("traceState", l.TraceState)
-			w.attributes("attributes", l.Attributes)
-			w.u32("droppedAttributesCount", l.DroppedAttributesCount)
-			w.u32("flags", l.Flags)
-			w.close()
-		}
-		w.b = append(w.b, ']')
-	}
+	array(w, "links", s.Links, func(l *tracepb.Span_Link) {
+		w.open()
+		w.hexID("traceId", l.TraceId)
+		w.hexID("spanId", l.SpanId)
+		w.str("traceState", l.TraceState)
+		w.attributes("attributes", l.Attributes)
+		w.u32("droppedAttributesCount", l.DroppedAttributesCount)
+		w.u32("flags", l.Flags)
+		w.close()
+	})
 	w.u32("droppedLinksCount", s.DroppedLinksCount)
 	if st := s.Status; st != nil {
 		w.key("status")
@@ -202,19 +182,7 @@ func (w *jsonWriter) span(s *tracepb.Span) {
 }
 
 func (w *jsonWriter) attributes(k string, kvs []*commonpb.KeyValue) {
-	if len(kvs) == 0 {
-		return
-	}
-	w.key(k)
-	w.keyValues(kvs)
-}
-
-func (w *jsonWriter) keyValues(kvs []*commonpb.KeyValue) {
-	w.b = append(w.b, '[')
-	for i, kv := range kvs {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	array(w, k, kvs, func(kv *commonpb.KeyValue) {
 		w.open()
 		w.str("key", kv.Key)
 		if kv.Value != nil {
@@ -222,8 +190,7 @@ func (w *jsonWriter) keyValues(kvs []*commonpb.KeyValue) {
 			w.anyValue(kv.Value)
 		}
 		w.close()
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 // anyValue writes the value's one field, even when it holds a zero value:
@@ -249,25 +216,12 @@ func (w *jsonWriter) anyValue(v *commonpb.AnyValue) {
 	case *commonpb.AnyValue_ArrayValue:
 		w.key("arrayValue")
 		w.open()
-		if x.ArrayValue != nil && len(x.ArrayValue.Values) > 0 {
-			w.key("values")
-			w.b = append(w.b, '[')
-			for i, e := range x.ArrayValue.Values {
-				if i > 0 {
-					w.b = append(w.b, ',')
-				}
-				w.anyValue(e)
-			}
-			w.b = append(w.b, ']')
-		}
+		array(w, "values", x.ArrayValue.GetValues(), w.anyValue)
 		w.close()
 	case *commonpb.AnyValue_KvlistValue:
 		w.key("kvlistValue")
 		w.open()
-		if x.KvlistValue != nil && len(x.KvlistValue.Values) > 0 {
-			w.key("values")
-			w.keyValues(x.KvlistValue.Values)
-		}
+		w.attributes("values", x.KvlistValue.GetValues())
 		w.close()
 	}
 	w.close()
