@@ -10,19 +10,25 @@
 // process. Built with the notelemetry tag, the same API compiles to no-ops
 // and the telemetry code is not linked into the tool.
 //
-// A cobra tool wires it in main:
+// A cobra tool wires it in main, with package cobracli:
 //
 //	root := newRootCmd()
-//	root.AddCommand(instrument.TelemetryCommand())
-//	cfg.Commands = instrument.CobraTree(root)
+//	root.AddCommand(cobracli.TelemetryCommand())
+//	cfg.Root = cobracli.Tree(root)
 //	t := instrument.Start(cfg)
-//	err := t.ExecuteCobra(root)
+//	err := cobracli.Execute(t, root)
 //	t.Shutdown()
 //	if err != nil {
 //		fmt.Fprintln(os.Stderr, "Error:", err)
 //		os.Exit(1)
 //	}
 //
-// Tools on the standard flag package (or anything else) use
-// [Telemetry.Begin] and [Invocation.End] around their own dispatch.
+// Tools on the standard flag package (or anything else) declare their
+// [Command] tree and use [Telemetry.Begin] and [Invocation.End] around their
+// own dispatch. A command adds what only it knows with [SetAttributes].
+//
+// The notice: with implicit consent, the first run shows a one-time notice
+// on stderr and sends nothing; so does any run whose process started before
+// the notice was recorded. Debug mode (<TOOL>_TELEMETRY_DEBUG=1) prints what
+// would be sent and writes nothing: no id, no project id, no notice.
 package instrument

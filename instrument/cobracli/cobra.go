@@ -9,7 +9,7 @@ import (
 	"github.com/anontel/anontel/instrument"
 )
 
-// Flag annotations that CobraTree reads.
+// Flag annotations that Tree reads.
 const (
 	annotationAllowed = "anontel.allowed"
 	annotationList    = "anontel.list"

@@ -16,7 +16,7 @@ import (
 // (the usual case: the uploader drains it) and a full one (100 files).
 func BenchmarkSpoolWrite(b *testing.B) {
 	spans := stubSpans("pipectl run")
-	otlpwire.Encode(context.Background(), spans) // the protobuf warm-up NewSpool starts in the background
+	otlpwire.Encode(context.Background(), spans) // the protobuf warm-up New starts in the background
 	for _, sync := range []bool{false, true} {
 		for _, full := range []bool{false, true} {
 			name := "sync=false"

@@ -50,7 +50,7 @@ func TestSpoolWritesOneFilePerInvocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Dir(cfg.SpoolDir)); !os.IsNotExist(err) {
-		t.Fatalf("NewSpool touched the disk: %v", err)
+		t.Fatalf("New touched the disk: %v", err)
 	}
 	ctx := context.Background()
 	s.ExportSpans(ctx, stubSpans("a"))
@@ -134,12 +134,12 @@ func TestSpoolMaxSpans(t *testing.T) {
 	}
 }
 
-func TestNewSpoolNeedsEndpoint(t *testing.T) {
+func TestNewNeedsEndpoint(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Endpoint = ""
 	cfg.LookupEnv = func(string) (string, bool) { return "", false }
 	if _, err := New(cfg); !errors.Is(err, otlphttp.ErrNoEndpoint) {
-		t.Errorf("NewSpool without endpoint: %v", err)
+		t.Errorf("New without endpoint: %v", err)
 	}
 }
 
