@@ -4,8 +4,8 @@
 //
 // It asks [consent] whether it may collect, takes anonymous ids from
 // [identity], masks the command line, and hands the span to
-// [processor] (the privacy guarantee) and then [exporter] (a local spool
-// that a detached uploader ships to the collector). When consent is off it
+// [processor] (the privacy guarantee) and then to a local spool that a
+// detached uploader ships to the collector (internal/spool). When consent is off it
 // builds no OpenTelemetry pipeline at all: no file, no connection, no child
 // process. Built with the notelemetry tag, the same API compiles to no-ops
 // and the telemetry code is not linked into the tool.
