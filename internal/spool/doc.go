@@ -43,7 +43,7 @@
 // that spans recorded for one collector are never sent to another; an
 // uploader also drops what is over the limits in the other endpoints'
 // folders. Each folder is 0700; each file is 0600, named
-// <unix-nanoseconds>-<pid>-<random>.otlp, holds one invocation's spans as
+// <unix-nanoseconds>-<pid>-<random>-s<size>.otlp, holds one invocation's spans as
 // an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
 // written to a temporary name and renamed. The folder also holds
 // upload.lock (the uploader's lock) and, after a failure, upload.next (the

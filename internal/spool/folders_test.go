@@ -2,6 +2,7 @@ package spool
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -108,5 +109,32 @@ func TestListSpoolIgnoresForeignAndRemovesStaleTemp(t *testing.T) {
 		if _, err := os.Stat(path); (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(path), err == nil, want)
 		}
+	}
+}
+
+// Listing the spool stats no file written with its size in its name, and
+// files named before names held it still count with their real size.
+func TestSpoolSizeInName(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, dir, "new", time.Now())
+	old := filepath.Join(dir, fmt.Sprintf("%020d-1-abcdef12.otlp", time.Now().Add(-time.Minute).UnixNano()))
+	if err := os.WriteFile(old, make([]byte, 77), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := listSpool(dir, time.Now())
+	if err != nil || len(files) != 2 {
+		t.Fatalf("listSpool = %v, %v", files, err)
+	}
+	for _, f := range files {
+		fi, err := os.Stat(filepath.Join(dir, f.name))
+		if err != nil || fi.Size() != f.size {
+			t.Errorf("%s: size %d, file has %v (%v)", f.name, f.size, fi.Size(), err)
+		}
+	}
+	if _, ok := sizeInName(filepath.Base(old)); ok {
+		t.Errorf("an old name was read as holding a size")
+	}
+	if n, ok := sizeInName(files[1].name); !ok || n != files[1].size {
+		t.Errorf("sizeInName(%q) = %d, %v", files[1].name, n, ok)
 	}
 }

@@ -174,7 +174,9 @@ func writeSpoolFile(cfg Config, dir string, body []byte, now time.Time) error {
 	}
 	var r [4]byte
 	rand.Read(r[:])
-	name := fmt.Sprintf("%020d-%d-%s%s", now.UnixNano(), os.Getpid(), hex.EncodeToString(r[:]), spoolExt)
+	// The size is in the name, so that listing the spool, on every write,
+	// stats no file.
+	name := fmt.Sprintf("%020d-%d-%s-s%d%s", now.UnixNano(), os.Getpid(), hex.EncodeToString(r[:]), len(body), spoolExt)
 	if err := atomicfile.WriteNew(filepath.Join(dir, name), body, filePerm, cfg.SyncWrites); err != nil {
 		return fmt.Errorf("spool: writing the spool: %w", err)
 	}
@@ -219,11 +221,15 @@ func listSpool(dir string, now time.Time) ([]spoolFile, error) {
 		if !ok {
 			continue
 		}
-		fi, err := e.Info()
-		if err != nil {
-			continue // removed meanwhile
+		size, ok := sizeInName(name)
+		if !ok {
+			fi, err := e.Info()
+			if err != nil {
+				continue // removed meanwhile
+			}
+			size = fi.Size()
 		}
-		files = append(files, spoolFile{name: name, created: created, size: fi.Size()})
+		files = append(files, spoolFile{name: name, created: created, size: size})
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	return files, nil
@@ -238,6 +244,18 @@ func parseSpoolName(name string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(0, ns), true
+}
+
+// sizeInName returns the size that a spool file's name records (…-s<size>.otlp);
+// files written before names held it have none.
+func sizeInName(name string) (int64, bool) {
+	base := strings.TrimSuffix(name, spoolExt)
+	i := strings.LastIndex(base, "-s")
+	if i < 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(base[i+2:], 10, 64)
+	return n, err == nil && n >= 0
 }
 
 // trimSpool deletes, oldest first, files older than MaxAge and files beyond
