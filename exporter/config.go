@@ -8,11 +8,8 @@ import (
 	"github.com/anontel/anontel/internal/otlphttp"
 )
 
-// Defaults for the zero values of Config.
-const (
-	defaultAttemptTimeout = 5 * time.Second
-	defaultRetryMaxTime   = 30 * time.Second
-)
+// defaultRetryMaxTime is Config.RetryMaxTime's default.
+const defaultRetryMaxTime = 30 * time.Second
 
 // Config configures NewDirect. Only Tool and Endpoint are needed; the zero
 // value of every other field means its documented default.

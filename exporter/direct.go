@@ -44,10 +44,11 @@ func NewDirect(ctx context.Context, cfg Config) (sdktrace.SpanExporter, error) {
 	if err != nil {
 		return nil, err
 	}
+	timeout := orDefault(cfg.AttemptTimeout, otlphttp.DefaultAttemptTimeout)
 	c := &directClient{
 		endpoint: endpoint,
-		http:     otlphttp.NewClient(orDefault(cfg.AttemptTimeout, defaultAttemptTimeout)),
-		timeout:  orDefault(cfg.AttemptTimeout, defaultAttemptTimeout),
+		http:     otlphttp.NewClient(timeout),
+		timeout:  timeout,
 		maxTime:  orDefault(cfg.RetryMaxTime, defaultRetryMaxTime),
 		stop:     make(chan struct{}),
 	}

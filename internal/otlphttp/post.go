@@ -16,6 +16,10 @@ import (
 	"time"
 )
 
+// DefaultAttemptTimeout bounds one request unless the caller sets another
+// bound: the uploader's and the direct exporter's default.
+const DefaultAttemptTimeout = 5 * time.Second
+
 // MaxRetryAfter caps how long a collector's Retry-After may silence
 // uploads, so that a bad header cannot stop them for good.
 const MaxRetryAfter = 6 * time.Hour

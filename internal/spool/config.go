@@ -20,7 +20,6 @@ const (
 	DefaultMaxAge         = 7 * 24 * time.Hour
 	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
 	DefaultUploadDeadline = 10 * time.Second
-	DefaultAttemptTimeout = 5 * time.Second
 	DefaultFailureBackoff = 2 * time.Minute
 )
 
@@ -66,7 +65,7 @@ type Config struct {
 	UploadDeadline time.Duration
 
 	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
-	// Default DefaultAttemptTimeout.
+	// Default otlphttp.DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
 
 	// FailureBackoff is how long no uploader is started after an upload
@@ -179,7 +178,7 @@ func (cfg Config) uploadDeadline() time.Duration {
 	return orDefault(cfg.UploadDeadline, DefaultUploadDeadline)
 }
 func (cfg Config) attemptTimeout() time.Duration {
-	return orDefault(cfg.AttemptTimeout, DefaultAttemptTimeout)
+	return orDefault(cfg.AttemptTimeout, otlphttp.DefaultAttemptTimeout)
 }
 
 func (cfg Config) failureBackoff() time.Duration {
