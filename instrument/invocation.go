@@ -41,11 +41,12 @@ func (t *Telemetry) Begin(ctx context.Context) *Invocation {
 	if !t.Recording() {
 		return inv
 	}
+	args := recordedArgs(t.masked.Args)
 	attrs := []attribute.KeyValue{
 		semconv.ProcessExecutableName(t.cfg.Tool),
 		semconv.ProcessPID(os.Getpid()),
-		semconv.ProcessCommandArgs(recordedArgs(t.masked.Args)...),
-		semconv.ProcessCommandLine(strings.Join(recordedArgs(t.masked.Args), " ")),
+		semconv.ProcessCommandArgs(args...),
+		semconv.ProcessCommandLine(strings.Join(args, " ")),
 		keyCI.Bool(isCI(t.cfg.LookupEnv)),
 		keyConsent.String(consentKind(t.gate.Decision())),
 	}

@@ -50,7 +50,7 @@ func (t *Telemetry) buildPipeline() error {
 	// The arguments are masked once, by the processor; the span carries
 	// its result.
 	path, args := guard.MaskedArgs()
-	t.masked = mask.Result{Path: path, Args: args, Line: strings.Join(args, " ")}
+	t.masked = mask.Result{Path: path, Args: args}
 	t.provider = sdktrace.NewTracerProvider(
 		sdktrace.WithSpanProcessor(guard),
 		sdktrace.WithResource(res),
