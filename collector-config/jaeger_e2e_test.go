@@ -341,6 +341,7 @@ func newUser(t *testing.T, bin, endpoint string) *user {
 		"XDG_CONFIG_HOME=" + filepath.Join(u.home, ".config"),
 		"XDG_CACHE_HOME=" + filepath.Join(u.home, ".cache"),
 		"PIPECTL_TELEMETRY_ENDPOINT=" + endpoint,
+		"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0", // an uploader per command: the test waits for each span
 	}
 	return u
 }

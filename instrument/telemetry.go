@@ -213,15 +213,21 @@ func (t *Telemetry) Shutdown() {
 
 // upload runs in the detached uploader process. It honours what can have
 // changed since the spans were recorded, with consent: the environment and
-// the user's choice (a cleared spool has nothing to send). It never looks
-// for a project: it runs in the spool folder, and a project above that
-// folder has nothing to do with what was recorded.
+// the user's choice (a cleared spool has nothing to send), asked before
+// each send. It never looks for a project: it runs in the spool folder,
+// and a project above that folder has nothing to do with what was
+// recorded.
 func (t *Telemetry) upload() {
-	d := consent.Decide(consent.Config{Tool: t.cfg.Tool, UserFile: t.userFile, LookupEnv: t.cfg.LookupEnv})
-	if !d.Enabled {
-		t.log.Debug("telemetry: uploader stops, consent is off", "why", d.Detail)
+	allowed := func() bool {
+		d := consent.Decide(consent.Config{Tool: t.cfg.Tool, UserFile: t.userFile, LookupEnv: t.cfg.LookupEnv})
+		if !d.Enabled {
+			t.log.Debug("telemetry: uploader stops, consent is off", "why", d.Detail)
+		}
+		return d.Enabled
+	}
+	if !allowed() {
 		return
 	}
-	res, err := spool.Upload(context.Background(), t.spoolCfg)
+	res, err := spool.Serve(context.Background(), t.spoolCfg, allowed)
 	t.log.Debug("telemetry: upload", "sent", res.Sent, "dropped", res.Dropped, "kept", res.Kept, "err", err)
 }

@@ -80,6 +80,7 @@ func run(endpoint string, keep bool, out io.Writer) error {
 		"XDG_CONFIG_HOME="+filepath.Join(tmp, "home", ".config"),
 		"XDG_CACHE_HOME="+filepath.Join(tmp, "home", ".cache"),
 		"PIPECTL_TELEMETRY_ENDPOINT="+endpoint,
+		"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0", // send after every command, so the demo shows each span at once
 	)
 	steps := []step{
 		{say: "first run: the notice is shown once, nothing is sent", args: []string{"--version"}},

@@ -98,6 +98,7 @@ func newUser(t *testing.T, tags string) *user {
 		"XDG_CONFIG_HOME=" + filepath.Join(u.home, ".config"),
 		"XDG_CACHE_HOME=" + filepath.Join(u.home, ".cache"),
 		"PIPECTL_TELEMETRY_ENDPOINT=" + sink.URL,
+		"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0", // an uploader per command: tests wait for each span
 	}
 	return u
 }

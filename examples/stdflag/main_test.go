@@ -51,6 +51,7 @@ func TestTelemetry(t *testing.T) {
 		"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME=" + filepath.Join(dir, "cache"),
 		"STDFLAG_TELEMETRY_ENDPOINT=" + sink.URL,
+		"STDFLAG_TELEMETRY_UPLOAD_INTERVAL=0", // an uploader per command: the test waits for each span
 	}
 	runBin := func(args ...string) (string, string) {
 		cmd := exec.Command(bin, args...)

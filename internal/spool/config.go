@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/anontel/anontel/internal/otlphttp"
+	"github.com/anontel/anontel/internal/toolenv"
 )
 
 // Defaults for the zero values of Config.
@@ -21,6 +22,15 @@ const (
 	DefaultMaxSpans       = 1000 // spans kept in memory per invocation
 	DefaultUploadDeadline = 10 * time.Second
 	DefaultFailureBackoff = 2 * time.Minute
+	DefaultUploadInterval = time.Minute
+)
+
+// An uploader starts before its interval is over when the spool holds this
+// much: about one request's worth (see maxBatchFiles), and a tenth of the
+// caps, so that waiting for the interval never costs a file.
+const (
+	startFiles = 100
+	startBytes = 256 << 10
 )
 
 // Config configures every exporter of this package. The zero value of each
@@ -74,6 +84,18 @@ type Config struct {
 	// spawning an uploader per command. Default DefaultFailureBackoff;
 	// negative means none.
 	FailureBackoff time.Duration
+
+	// UploadInterval is the least time between two uploader starts. The
+	// uploader that starts sends the spool, waits until the interval since
+	// its start is over, sends what was spooled meanwhile, and exits: a span
+	// waits at most about one interval, and a tool run in a loop starts one
+	// process a minute rather than one per command. A spool holding 100
+	// files or 256 KiB starts one sooner. Zero means DefaultUploadInterval;
+	// negative starts one after every write, and the uploader then exits as
+	// soon as the spool is sent (tests, demos).
+	// <TOOL>_TELEMETRY_UPLOAD_INTERVAL, a Go duration ("0" for every write),
+	// overrides it.
+	UploadInterval time.Duration
 
 	// SyncWrites makes spool writes fsync before the rename. Off by default:
 	// it costs milliseconds on real disks, and a file torn by a power cut is
@@ -179,6 +201,24 @@ func (cfg Config) uploadDeadline() time.Duration {
 }
 func (cfg Config) attemptTimeout() time.Duration {
 	return orDefault(cfg.AttemptTimeout, otlphttp.DefaultAttemptTimeout)
+}
+
+// uploadInterval returns the interval between uploader starts; 0 means
+// one after every write.
+func (cfg Config) uploadInterval() time.Duration {
+	d := cfg.UploadInterval
+	if v, ok := cfg.lookupEnv(toolenv.UploadInterval(cfg.Tool)); ok && cfg.Tool != "" {
+		if parsed, err := time.ParseDuration(strings.TrimSpace(v)); err == nil {
+			return max(parsed, 0)
+		}
+	}
+	switch {
+	case d < 0:
+		return 0
+	case d == 0:
+		return DefaultUploadInterval
+	}
+	return d
 }
 
 func (cfg Config) failureBackoff() time.Duration {

@@ -18,9 +18,22 @@
 // tool checks ClaimUpload first thing in main (instrument.Start does) and
 // then calls ReleaseInherited (it closes every descriptor inherited from the
 // command, such as a shell's lock or a parent's pipe, so that nobody waits
-// on the uploader), Upload, and exits. Spans never travel through argv or
+// on the uploader), Serve, and exits. Spans never travel through argv or
 // the environment; the child reads the spool. There is no drain at the start
 // of the next invocation: that would put the network on the command's path.
+//
+// # Pace
+//
+// At most one uploader starts per interval (Config.UploadInterval, one
+// minute by default): a command within the interval of the last start
+// starts none, because that uploader, after its first send, waits until
+// its interval is over, sends what was spooled meanwhile, and exits (Serve).
+// So a span waits at most about one interval, and a script running the
+// tool in a loop starts one process a minute rather than one per command.
+// A spool holding 100 files or 256 KiB (a request's worth, a tenth of the
+// caps) starts one at once, so that waiting never costs a file.
+// <TOOL>_TELEMETRY_UPLOAD_INTERVAL=0 starts one after every command (tests,
+// demos); the uploader then exits as soon as the spool is sent.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns
 // at once, and a command that finds the lock held starts none: the one at
@@ -46,8 +59,9 @@
 // <unix-nanoseconds>-<pid>-<random>-s<size>.otlp, holds one invocation's spans as
 // an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
 // written to a temporary name and renamed. The folder also holds
-// upload.lock (the uploader's lock) and, after a failure, upload.next (the
-// time before which no upload is tried).
+// upload.lock (the uploader's lock), upload.started (the time of the last
+// uploader start) and, after a failure, upload.next (the time before which
+// no upload is tried).
 //
 // The uploader sends the files oldest first, up to 200 files or 512 KiB
 // in one request (a burst of commands goes in a few requests), and removes

@@ -60,6 +60,7 @@ func (h *host) environ(mode string) []string {
 		envSpool+"="+h.spool,
 		envPids+"="+h.pids,
 		toolenv.Endpoint(testTool)+"="+h.endpoint,
+		toolenv.UploadInterval(testTool)+"=0",
 	)
 	env = append(env, hostileOTelEnv...)
 	return append(env, h.env...)

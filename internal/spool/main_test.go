@@ -104,7 +104,7 @@ func runUploader(cfg Config) int {
 		b, _ := json.Marshal(uploaderStart{Pid: pid, Args: os.Args, Env: os.Environ()})
 		os.WriteFile(filepath.Join(dir, strconv.Itoa(pid)+".start"), b, 0o600)
 	}
-	res, err := Upload(context.Background(), cfg)
+	res, err := Serve(context.Background(), cfg, func() bool { return true })
 	if dir != "" {
 		d := uploaderDone{UploadResult: res, Elapsed: time.Since(start).Milliseconds()}
 		if err != nil {

@@ -29,6 +29,7 @@ const (
 	filePerm     = 0o600
 	lockName     = "upload.lock"
 	backoffName  = "upload.next"
+	startedName  = "upload.started"
 	staleTempAge = time.Hour // leftovers of a crashed atomic write
 )
 
@@ -51,6 +52,9 @@ type Spool struct {
 	// written is atomic so that Written never waits behind a write that
 	// the SDK gave up on (a stalled file system).
 	written atomic.Bool
+	// full is set when the spool held enough after this Spool's write to
+	// start an uploader before the interval is over (startFiles, startBytes).
+	full atomic.Bool
 }
 
 // New returns a Spool for cfg. It fails when no endpoint resolves (see
@@ -138,9 +142,15 @@ func (s *Spool) flushLocked(ctx context.Context) error {
 		return err
 	}
 	s.written.Store(true)
-	if _, err := trimSpool(s.cfg, s.dir, time.Now(), s.log); err != nil {
+	kept, err := trimSpool(s.cfg, s.dir, time.Now(), s.log)
+	if err != nil {
 		s.log.Debug("spool: spool not trimmed", "err", err)
 	}
+	var size int64
+	for _, f := range kept {
+		size += f.size
+	}
+	s.full.Store(len(kept) >= startFiles || size >= startBytes)
 	return nil
 }
 

@@ -26,6 +26,11 @@ func Debug(tool string) string { return Prefix(tool) + "_TELEMETRY_DEBUG" }
 // Upload marks the detached uploader process, <TOOL>_TELEMETRY_UPLOAD.
 func Upload(tool string) string { return Prefix(tool) + "_TELEMETRY_UPLOAD" }
 
+// UploadInterval sets the least time between two uploader starts, a Go
+// duration ("0" starts one after every command, for tests and demos),
+// <TOOL>_TELEMETRY_UPLOAD_INTERVAL.
+func UploadInterval(tool string) string { return Prefix(tool) + "_TELEMETRY_UPLOAD_INTERVAL" }
+
 // SDKDisabled is OpenTelemetry's standard switch, which deployments
 // already set: "true" (any case) turns telemetry off like DO_NOT_TRACK.
 const SDKDisabled = "OTEL_SDK_DISABLED"

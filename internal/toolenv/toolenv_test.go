@@ -16,10 +16,11 @@ func TestNames(t *testing.T) {
 	}
 	p := Prefix("my-tool")
 	for got, want := range map[string]string{
-		Disable("my-tool"):  p + "_DISABLE_TELEMETRY",
-		Endpoint("my-tool"): p + "_TELEMETRY_ENDPOINT",
-		Debug("my-tool"):    p + "_TELEMETRY_DEBUG",
-		Upload("my-tool"):   p + "_TELEMETRY_UPLOAD",
+		Disable("my-tool"):        p + "_DISABLE_TELEMETRY",
+		Endpoint("my-tool"):       p + "_TELEMETRY_ENDPOINT",
+		Debug("my-tool"):          p + "_TELEMETRY_DEBUG",
+		Upload("my-tool"):         p + "_TELEMETRY_UPLOAD",
+		UploadInterval("my-tool"): p + "_TELEMETRY_UPLOAD_INTERVAL",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)

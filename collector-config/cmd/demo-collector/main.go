@@ -158,7 +158,8 @@ func run(ctx context.Context, keep bool, out io.Writer) error {
 	}
 	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home,
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
-		"PIPECTL_TELEMETRY_ENDPOINT=http://" + collectorOTLP}
+		"PIPECTL_TELEMETRY_ENDPOINT=http://" + collectorOTLP,
+		"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0"} // send after every command, so the demo shows each span at once
 	steps := []struct {
 		dir  string
 		args []string

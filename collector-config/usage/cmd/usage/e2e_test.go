@@ -173,6 +173,7 @@ func newPipectlUser(t *testing.T, endpoint string) *pipectlUser {
 		"XDG_CONFIG_HOME=" + filepath.Join(u.home, ".config"),
 		"XDG_CACHE_HOME=" + filepath.Join(u.home, ".cache"),
 		"PIPECTL_TELEMETRY_ENDPOINT=" + endpoint,
+		"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0", // an uploader per command: the test waits for each span
 	}
 	return u
 }

@@ -1,0 +1,136 @@
+//go:build unix
+
+package spool
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/anontel/anontel/internal/toolenv"
+)
+
+// TestUploaderStartsArePaced: commands within the interval start no
+// uploader of their own; the one started first sends their spans when the
+// interval is over and exits, and the first command after it starts the
+// next one.
+func TestUploaderStartsArePaced(t *testing.T) {
+	// Long enough for the commands below on a loaded machine under -race.
+	const interval = 10 * time.Second
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"="+interval.String(), envWork+"=1ms")
+	rep, _ := h.run("cli", "paced-0")
+	if !strings.Contains(rep.Log, "uploader started") {
+		t.Fatalf("the first command started no uploader; log:\n%s", rep.Log)
+	}
+	want := []string{"paced-0#0"}
+	logs := make([]string, 4)
+	var wg sync.WaitGroup
+	for i := range logs {
+		want = append(want, fmt.Sprintf("paced-%d#0", i+1))
+		wg.Go(func() {
+			rep, _ := h.run("cli", fmt.Sprintf("paced-%d", i+1))
+			logs[i] = rep.Log
+		})
+	}
+	wg.Wait()
+	for i, log := range logs {
+		if strings.Contains(log, "uploader started") {
+			t.Errorf("command %d within the interval started an uploader; log:\n%s", i+1, log)
+		}
+	}
+	first := h.waitUploaders(1)[0]
+	done := h.waitGone(first.Pid, interval+10*time.Second)
+	if done.Err != "" || done.Sent != 5 {
+		t.Errorf("the uploader: %+v, want all 5 files sent", done)
+	}
+	got := c.Accepted()
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("collector got %v, want %v", got, want)
+	}
+	if ups := h.uploaders(); len(ups) != 1 {
+		t.Errorf("%d uploaders started in one interval, want 1", len(ups))
+	}
+	if time.Duration(done.Elapsed)*time.Millisecond < interval/2 {
+		t.Errorf("the uploader exited after %d ms: it did not wait for the interval", done.Elapsed)
+	}
+
+	// After the interval the next command starts an uploader again.
+	rep, _ = h.run("cli", "after")
+	if !strings.Contains(rep.Log, "uploader started") {
+		t.Errorf("no uploader after the interval; log:\n%s", rep.Log)
+	}
+	h.waitUploaders(2)
+}
+
+// TestFullSpoolStartsAnUploaderSooner: a spool holding a request's worth
+// of files starts an uploader even within the interval, and the waiting
+// files are all sent: nothing is lost by waiting.
+func TestFullSpoolStartsAnUploaderSooner(t *testing.T) {
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
+	rep, _ := h.run("cli", "first")
+	if !strings.Contains(rep.Log, "uploader started") {
+		t.Fatalf("the first command started no uploader; log:\n%s", rep.Log)
+	}
+	first := h.waitUploaders(1)[0]
+	// The first uploader sends and then waits out its hour; kill it once
+	// its file is gone, so that only a new start can send what follows.
+	for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0 || len(h.spooled()) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first span was not delivered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	killProcess(first.Pid)
+	now := time.Now()
+	for i := range startFiles - 1 {
+		writeTestFile(t, h.spool, fmt.Sprintf("waiting-%d", i), now)
+	}
+	rep, _ = h.run("cli", "fills")
+	if !strings.Contains(rep.Log, "uploader started") {
+		t.Fatalf("a full spool started no uploader; log:\n%s", rep.Log)
+	}
+	second := h.waitUploaders(2)[1]
+	defer killProcess(second.Pid) // it waits out its hour
+	for deadline := time.Now().Add(30 * time.Second); len(c.Accepted()) < 1+startFiles || len(h.spooled()) > 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("collector accepted %d spans, want %d; %d left in the spool", len(c.Accepted()), 1+startFiles, len(h.spooled()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(c.Accepted()); n != 1+startFiles {
+		t.Errorf("collector accepted %d spans, want %d", n, 1+startFiles)
+	}
+}
+
+func TestUploadInterval(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  time.Duration
+		env  string // "" means unset
+		want time.Duration
+	}{
+		{0, "", DefaultUploadInterval},
+		{-1, "", 0},
+		{5 * time.Second, "", 5 * time.Second},
+		{0, "0", 0},
+		{time.Hour, "0s", 0},
+		{0, "-3s", 0},
+		{0, " 30s ", 30 * time.Second},
+		{7 * time.Second, "soon", 7 * time.Second},
+	} {
+		cfg := Config{Tool: testTool, UploadInterval: tc.cfg, LookupEnv: func(name string) (string, bool) {
+			if name == toolenv.UploadInterval(testTool) && tc.env != "" {
+				return tc.env, true
+			}
+			return "", false
+		}}
+		if got := cfg.uploadInterval(); got != tc.want {
+			t.Errorf("Config %v, env %q: %v, want %v", tc.cfg, tc.env, got, tc.want)
+		}
+	}
+}
