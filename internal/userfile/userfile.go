@@ -247,7 +247,11 @@ func Update(path string, fn func(values map[string]any) (key string, value any, 
 			return fmt.Errorf("userfile: setting %s: %w", key, err)
 		}
 	}
-	if err := atomicfile.WriteFile(target, out, perm, true); err != nil {
+	// Flushed before the rename when it replaces content, which a crash
+	// must not empty. A first write (the notice on a first run) skips the
+	// flush, milliseconds on real disks: a crash can then lose only the new
+	// file, and with it nothing that was there.
+	if err := atomicfile.WriteFile(target, out, perm, len(data) > 0); err != nil {
 		return fmt.Errorf("userfile: writing %s: %w", path, err)
 	}
 	return nil
