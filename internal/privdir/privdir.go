@@ -22,6 +22,11 @@ const Perm = 0o700
 // from an existing folder of ours (0777 becomes 0700). Call it before
 // writing into the folder, never when only reading.
 func Ensure(path string) error {
+	// Nearly always the folder is there: check it first, create after.
+	err := secure(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), Perm); err != nil {
 		return fmt.Errorf("privdir: creating %s: %w", filepath.Dir(path), err)
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -14,13 +12,17 @@ import (
 // started last is within its interval, because that one sends what the
 // command spooled when the interval is over (Serve).
 
-// markStarted records now as the time of the last uploader start.
-func markStarted(dir string, now time.Time) error {
+// markStarted records now as the time of the last uploader start: the
+// modification time of upload.started, which a command reads with one
+// Lstat.
+func markStarted(dir string) error {
 	f, err := os.OpenFile(filepath.Join(dir, startedName), os.O_CREATE|os.O_TRUNC|os.O_WRONLY|oNoFollow, filePerm)
 	if err != nil {
 		return err
 	}
-	_, err = f.WriteString(strconv.FormatInt(now.UnixNano(), 10) + "\n")
+	// Written, so that the time changes even where truncating an empty
+	// file does not.
+	_, err = f.WriteString("started\n")
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -30,15 +32,11 @@ func markStarted(dir string, now time.Time) error {
 // lastStarted returns the time of the last uploader start, if one is
 // recorded. A time in the future (a clock set back) counts as none.
 func lastStarted(dir string) (time.Time, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, startedName))
-	if err != nil {
+	fi, err := os.Lstat(filepath.Join(dir, startedName))
+	if err != nil || !fi.Mode().IsRegular() {
 		return time.Time{}, false
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	t := time.Unix(0, ns)
+	t := fi.ModTime()
 	if t.After(time.Now()) {
 		return time.Time{}, false
 	}

@@ -117,7 +117,7 @@ func (s *Spool) StartUploader() error {
 	// Recorded before the start, so that the child, which waits out its
 	// interval from this time, never reads an older one.
 	if interval > 0 {
-		if err := markStarted(dir, time.Now()); err != nil {
+		if err := markStarted(dir); err != nil {
 			log.Debug("spool: recording the uploader start", "err", err)
 		}
 	}
