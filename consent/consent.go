@@ -34,7 +34,7 @@ const projectFileName = ".telemetry"
 
 // maxProjectFile bounds what Decide reads from .telemetry, which holds one
 // line; anything larger is not a consent file and is refused (off).
-const maxProjectFile = 64 << 10
+const maxProjectFile = readlimit.MaxSmallFile
 
 // Decision is a consent answer and the reason for it.
 type Decision struct {

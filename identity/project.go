@@ -40,7 +40,7 @@ type ProjectFile struct {
 // 20,000 keys took over a second), so a bigger file is left alone: it still
 // marks a project root (so the project's .telemetry is honoured) but gives
 // no id and is never edited. Real project files are a few KB.
-const maxProjectFile = 64 << 10
+const maxProjectFile = readlimit.MaxSmallFile
 
 // errTooLarge is wrapped by the error of Project.ID when the
 // project file holds more than maxProjectFile bytes.

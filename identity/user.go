@@ -8,9 +8,6 @@ import (
 	"github.com/anontel/anontel/internal/userfile"
 )
 
-// userIDKey is the key of the user id in the [telemetry] table.
-const userIDKey = "uuid"
-
 // UserID returns the user id stored in the telemetry.toml at path
 // ([telemetry] uuid), creating a random (version 4) id when there is none.
 // Both the 36-character and the 32-hex-digit forms are read; the canonical
@@ -24,15 +21,15 @@ const userIDKey = "uuid"
 func UserID(path string) (string, error) {
 	// Fast path, no lock: files are replaced atomically.
 	if values, err := userfile.Load(path); err == nil {
-		if id, ok := parseUserID(values[userIDKey]); ok {
+		if id, ok := userfile.UserID(values); ok {
 			return id, nil
 		}
 	}
 	var id string
 	var backupErr error
 	err := userfile.Update(path, func(values map[string]any) (string, any, bool) {
-		stored, present := values[userIDKey]
-		if v, ok := parseUserID(stored); ok {
+		_, present := values[userfile.UserIDKey]
+		if v, ok := userfile.UserID(values); ok {
 			id = v
 			return "", nil, false
 		}
@@ -49,7 +46,7 @@ func UserID(path string) (string, error) {
 			return "", nil, false
 		}
 		id = u.String()
-		return userIDKey, id, true
+		return userfile.UserIDKey, id, true
 	})
 	if err == nil {
 		err = backupErr
@@ -58,19 +55,4 @@ func UserID(path string) (string, error) {
 		return "", fmt.Errorf("identity: user id: %w", err)
 	}
 	return id, nil
-}
-
-// parseUserID accepts a stored id in the 36-character or 32-hex-digit form,
-// any case, and returns it in the canonical form. The nil UUID is refused:
-// it would merge every user holding it into one.
-func parseUserID(v any) (string, bool) {
-	s, ok := v.(string)
-	if !ok || (len(s) != 36 && len(s) != 32) {
-		return "", false
-	}
-	u, err := uuid.Parse(s)
-	if err != nil || u == uuid.Nil {
-		return "", false
-	}
-	return u.String(), true
 }

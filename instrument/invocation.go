@@ -14,6 +14,7 @@ import (
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/mask"
+	"github.com/anontel/anontel/internal/userfile"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -126,7 +127,7 @@ func (t *Telemetry) ids() []attribute.KeyValue {
 		return out
 	}
 	if t.userFile != "" {
-		if id, err := identity.UserID(t.userFile); err == nil {
+		if id, err := t.userID(); err == nil {
 			out = append(out, semconv.EnduserPseudoID(id))
 		} else {
 			t.log.Debug("telemetry: no user id for this run", "err", err)
@@ -232,4 +233,15 @@ func consentKind(d consent.Decision) string {
 		return "implicit"
 	}
 	return "explicit"
+}
+
+// userID returns the user id, making it on first use. Nearly always it is
+// in the telemetry.toml consent was read from, and is not read again.
+func (t *Telemetry) userID() (string, error) {
+	if values, err := t.userValues(); err == nil {
+		if id, ok := userfile.UserID(values); ok {
+			return id, nil
+		}
+	}
+	return identity.UserID(t.userFile)
 }

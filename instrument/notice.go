@@ -3,7 +3,9 @@
 package instrument
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/anontel/anontel/internal/toolenv"
@@ -21,7 +23,7 @@ func (t *Telemetry) noticeShown() bool {
 	if t.userFile == "" {
 		return false
 	}
-	values, err := userfile.Load(t.userFile)
+	values, err := t.userValues()
 	if err != nil {
 		return false
 	}
@@ -79,4 +81,18 @@ func (t *Telemetry) notice() string {
 		text += fmt.Sprintf(" Details: '%s telemetry status'.", tool)
 	}
 	return text + "\n"
+}
+
+// userValues returns the [telemetry] table of the user's telemetry.toml
+// as this invocation read it (see Telemetry.files); none when it is
+// missing.
+func (t *Telemetry) userValues() (map[string]any, error) {
+	data, err := t.files.File(t.userFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return userfile.Parse(data)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/mask"
+	"github.com/anontel/anontel/internal/readlimit"
 	"github.com/anontel/anontel/internal/spool"
 	"github.com/anontel/anontel/internal/toolenv"
 	"github.com/anontel/anontel/internal/userfile"
@@ -56,6 +57,9 @@ type Telemetry struct {
 	gate     *consent.Gate
 	debug    bool
 	started  time.Time // when this process started (see processStart)
+	// files reads telemetry.toml and .telemetry once per invocation, and
+	// again only when one changed (consent is decided again in End).
+	files readlimit.Cache
 
 	// Set only when collecting.
 	provider *sdktrace.TracerProvider
@@ -166,6 +170,7 @@ func (t *Telemetry) decide() {
 		ProjectRoot: t.project,
 		UserFile:    t.userFile,
 		LookupEnv:   cfg.LookupEnv,
+		ReadFile:    t.files.File,
 	})
 }
 

@@ -1,0 +1,87 @@
+//go:build !notelemetry
+
+package instrument
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/anontel/anontel/internal/spool"
+)
+
+// readCalls returns how many read system calls this process made so far.
+func readCalls(t *testing.T) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		t.Skipf("no /proc/self/io: %v", err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "syscr:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no syscr in /proc/self/io")
+	return 0
+}
+
+// TestConsentFilesReadOncePerInvocation: a recorded invocation reads
+// telemetry.toml once, although it decides consent at its start and again
+// at its end and takes the user id from it; it reads the file again only
+// when the file changed in between (here: replaced by the same content).
+func TestConsentFilesReadOncePerInvocation(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config", "tool")
+	os.MkdirAll(config, 0o700)
+	userFile := filepath.Join(config, "telemetry.toml")
+	content := []byte("[telemetry]\nconsent = true\nnotice_shown = '2020-01-01T00:00:00Z'\nuuid = '93a0b240-099b-47a2-9919-28f6bce8b60b'\n")
+	os.WriteFile(userFile, content, 0o600)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	var stderr bytes.Buffer
+	// An uploader start recorded now: no uploader starts in this test.
+	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("TOOL_TELEMETRY_UPLOAD_INTERVAL", "1h"))
+	spoolDir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(spoolDir, 0o700)
+	os.WriteFile(filepath.Join(spoolDir, "upload.started"), nil, 0o600)
+	run := func(between func()) (reads int) {
+		before := readCalls(t)
+		tel := Start(cfg)
+		inv := tel.Begin(context.Background())
+		between()
+		inv.End(0, nil)
+		tel.Shutdown()
+		if !tel.gate.Enabled() {
+			t.Fatal("consent is off")
+		}
+		return readCalls(t) - before
+	}
+	run(func() {}) // makes the ids
+	unchanged := run(func() {})
+	changed := run(func() {
+		tmp := userFile + ".new"
+		os.WriteFile(tmp, content, 0o600)
+		os.Chtimes(tmp, time.Now().Add(time.Second), time.Now().Add(time.Second))
+		os.Rename(tmp, userFile)
+	})
+	// One read of the file is 2 calls (the data, then the end of file).
+	if changed-unchanged != 2 {
+		t.Errorf("read calls: %d with telemetry.toml unchanged, %d when it changed during the command; want 2 more (one read more)", unchanged, changed)
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("stderr: %s", stderr.String())
+	}
+}
