@@ -85,6 +85,8 @@ func run(runs int, micro bool, out io.Writer) error {
 		{name: "on, connection refused", endpoint: refused, noticed: true},
 		{name: "on, collector never answers", endpoint: "http://" + hole.Addr().String(), noticed: true},
 		{name: "on, in back-off", endpoint: sink.URL, noticed: true, backoff: true},
+		{name: "on, collector up, an uploader per command", endpoint: sink.URL, noticed: true,
+			env: []string{"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0"}},
 	}
 	fmt.Fprintf(out, "Machine: %s, %d CPUs, %s %s/%s; %d alternating runs of `pipectl info` per case and build.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runs)
@@ -140,15 +142,34 @@ type benchCase struct {
 }
 
 // measure runs the two builds alternately and returns their wall times.
+// Each build has one home for the whole case, warmed by a first run (the
+// ids are made, the spool folder exists), as a user's is; the first-run
+// case gets a new home before each run.
 func (c benchCase) measure(tmp, on, off string, runs int) (tOn, tOff []time.Duration, err error) {
-	for i := 0; i < runs; i++ {
+	homes := map[string]string{}
+	newHome := func() (string, error) {
+		home, err := os.MkdirTemp(tmp, "home-")
+		if err != nil {
+			return "", err
+		}
+		return home, c.prepare(home)
+	}
+	defer func() {
+		for _, home := range homes {
+			os.RemoveAll(home)
+		}
+	}()
+	for i := -1; i < runs; i++ {
 		for _, bin := range []string{on, off} {
-			home, err := os.MkdirTemp(tmp, "home-")
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := c.prepare(home); err != nil {
-				return nil, nil, err
+			home := homes[bin]
+			if home == "" || c.fresh {
+				if home != "" {
+					os.RemoveAll(home)
+				}
+				if home, err = newHome(); err != nil {
+					return nil, nil, err
+				}
+				homes[bin] = home
 			}
 			env := append([]string{
 				"PATH=" + os.Getenv("PATH"),
@@ -164,14 +185,12 @@ func (c benchCase) measure(tmp, on, off string, runs int) (tOn, tOff []time.Dura
 				return nil, nil, err
 			}
 			d := time.Since(start)
-			if bin == on {
+			switch {
+			case i < 0: // the warm-up run
+			case bin == on:
 				tOn = append(tOn, d)
-			} else {
+			default:
 				tOff = append(tOff, d)
-			}
-			if c.fresh || i%20 == 19 {
-				// Each home is thrown away once it is not needed again.
-				defer os.RemoveAll(home)
 			}
 		}
 	}

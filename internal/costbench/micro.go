@@ -16,7 +16,7 @@ import (
 // and prints the median of five runs of each.
 func microBenchmarks(out io.Writer) error {
 	args := []string{"test", "-run", "^$", "-benchmem", "-count", "5",
-		"-bench", "BenchmarkPipeline|BenchmarkManyArgs|BenchmarkSpoolWrite|BenchmarkEncode|BenchmarkUpload$|BenchmarkConsentOff",
+		"-bench", "BenchmarkPipeline|BenchmarkManyArgs|BenchmarkSpoolWrite|BenchmarkEncode|BenchmarkUpload$|BenchmarkConsentOff|BenchmarkConsentOn",
 		"./processor", "./internal/spool", "./instrument"}
 	cmd := exec.Command("go", args...)
 	var buf bytes.Buffer
