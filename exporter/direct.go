@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/anontel/anontel/internal/otlphttp"
 	"github.com/anontel/anontel/internal/otlpwire"
@@ -23,14 +22,14 @@ const (
 )
 
 // NewDirect returns an OTLP/HTTP span exporter for long-running programs
-// and existing TracerProviders (use it under a BatchSpanProcessor). It is
-// otlptrace.Exporter, the SDK's OTLP exporter, over an HTTP client of this
-// package rather than otlptracehttp's, with the uploader's rules: protobuf,
-// gzip, Config.AttemptTimeout per request, retry on 408, 429, 5xx and
-// network errors with growing waits (0.5s doubling to 5s, or Retry-After
-// when longer) for at most Config.RetryMaxTime; a retry that Retry-After
-// would push past RetryMaxTime is not made. No redirects; standard proxy
-// variables honoured.
+// and existing TracerProviders (use it under a BatchSpanProcessor). It
+// sends the request otlptracehttp would, encoded as the spool encodes it,
+// with the uploader's rules: protobuf, gzip, Config.AttemptTimeout per
+// request, retry on 408, 429, 5xx and network errors with growing waits
+// (0.5s doubling to 5s, or Retry-After when longer) for at most
+// Config.RetryMaxTime; a retry that Retry-After would push past
+// RetryMaxTime is not made. No redirects; standard proxy variables
+// honoured.
 //
 // It reads no OTEL_EXPORTER_OTLP_* variable (see the package doc), and
 // cannot be made to: otlptracehttp reads them before its options apply and
@@ -38,77 +37,64 @@ const (
 //
 // Failed exports are logged to Config.Logger and ExportSpans returns nil,
 // so nothing reaches otel.Handle (which prints to stderr by default): the
-// caller needs no otel.SetErrorHandler. Shutdown also returns nil.
+// caller needs no otel.SetErrorHandler. Shutdown stops retries under way
+// and also returns nil; spans exported after it are dropped.
 func NewDirect(ctx context.Context, cfg Config) (sdktrace.SpanExporter, error) {
 	endpoint, err := cfg.endpoint()
 	if err != nil {
 		return nil, err
 	}
 	timeout := orDefault(cfg.AttemptTimeout, otlphttp.DefaultAttemptTimeout)
-	c := &directClient{
+	return &directExporter{
 		endpoint: endpoint,
 		http:     otlphttp.NewClient(timeout),
 		timeout:  timeout,
 		maxTime:  orDefault(cfg.RetryMaxTime, defaultRetryMaxTime),
+		log:      cfg.logger(),
 		stop:     make(chan struct{}),
-	}
-	exp, err := otlptrace.New(ctx, c)
-	if err != nil {
-		return nil, fmt.Errorf("exporter: starting the direct exporter: %w", err)
-	}
-	return &directExporter{exp: exp, log: cfg.logger()}, nil
+	}, nil
 }
 
 type directExporter struct {
-	exp *otlptrace.Exporter
-	log *slog.Logger
+	endpoint string
+	http     *http.Client
+	timeout  time.Duration
+	maxTime  time.Duration
+	log      *slog.Logger
+	stop     chan struct{} // closed by Shutdown
+	stopOnce sync.Once
 }
 
 func (d *directExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if err := d.exp.ExportSpans(ctx, spans); err != nil {
+	select {
+	case <-d.stop:
+		d.log.Debug("exporter: spans after shutdown dropped", "spans", len(spans))
+		return nil
+	default:
+	}
+	body, err := otlpwire.Encode(ctx, spans)
+	if err == nil && body != nil {
+		err = d.upload(ctx, body)
+	}
+	if err != nil {
 		d.log.Debug("exporter: spans not exported", "spans", len(spans), "err", err)
 	}
 	return nil
 }
 
-func (d *directExporter) Shutdown(ctx context.Context) error {
-	if err := d.exp.Shutdown(ctx); err != nil {
-		d.log.Debug("exporter: direct exporter shutdown", "err", err)
-	}
+func (d *directExporter) Shutdown(context.Context) error {
+	d.stopOnce.Do(func() { close(d.stop) })
+	d.http.CloseIdleConnections()
 	return nil
 }
 
-// directClient is an otlptrace.Client posting with retries.
-type directClient struct {
-	endpoint string
-	http     *http.Client
-	timeout  time.Duration
-	maxTime  time.Duration
-	stop     chan struct{}
-}
-
-func (*directClient) Start(context.Context) error { return nil }
-
-func (c *directClient) Stop(context.Context) error {
-	select {
-	case <-c.stop:
-	default:
-		close(c.stop)
-	}
-	c.http.CloseIdleConnections()
-	return nil
-}
-
-func (c *directClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceSpans) error {
-	body, err := otlpwire.Marshal(rs)
-	if err != nil {
-		return fmt.Errorf("exporter: encoding spans: %w", err)
-	}
+// upload posts body, retrying as NewDirect says, until Shutdown.
+func (d *directExporter) upload(ctx context.Context, body []byte) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-c.stop:
+		case <-d.stop:
 			cancel()
 		case <-ctx.Done():
 		}
@@ -116,7 +102,7 @@ func (c *directClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceS
 	start := time.Now()
 	wait := directFirstWait
 	for {
-		v, err := otlphttp.Post(ctx, c.http, c.endpoint, c.timeout, body)
+		v, err := otlphttp.Post(ctx, d.http, d.endpoint, d.timeout, body)
 		switch v {
 		case otlphttp.Delivered:
 			return nil
@@ -127,7 +113,7 @@ func (c *directClient) UploadTraces(ctx context.Context, rs []*tracepb.ResourceS
 		if errors.As(err, &ue) && ue.RetryAfter > wait {
 			wait = ue.RetryAfter
 		}
-		if time.Since(start)+wait > c.maxTime {
+		if time.Since(start)+wait > d.maxTime {
 			return fmt.Errorf("exporter: giving up after %s: %w", time.Since(start).Round(time.Millisecond), err)
 		}
 		t := time.NewTimer(wait)

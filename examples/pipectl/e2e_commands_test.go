@@ -44,12 +44,50 @@ func TestE2ENoTelemetryBuild(t *testing.T) {
 	// Not even the OpenTelemetry SDK or API, whose package initialisation
 	// reads OTEL_* variables and may warn on the terminal.
 	for _, pkg := range []string{"anontel/exporter.", "anontel/processor.", "anontel/identity.UserID",
-		"anontel/internal/spool.", "go.opentelemetry.io/", "google.golang.org/protobuf/"} {
+		"anontel/internal/spool.", "go.opentelemetry.io/"} {
 		if bytes.Contains(out, []byte(pkg)) {
 			t.Errorf("notelemetry binary contains %s", pkg)
 		}
 		if !bytes.Contains(withTelemetry, []byte(pkg)) {
 			t.Errorf("the check is void: the telemetry build has no %s either", pkg)
+		}
+	}
+	// The telemetry build has no protobuf runtime either (see
+	// TestDefaultBuildHasNoProtobuf).
+	for _, pkg := range noProtobuf {
+		if bytes.Contains(withTelemetry, []byte(pkg)) {
+			t.Errorf("the telemetry binary contains %s", pkg)
+		}
+	}
+}
+
+// noProtobuf are the packages a tool must not link: the protobuf runtime,
+// whose package initialisation cost every command 1.5-2 ms (one of them
+// reads the executable), the generated OTLP types that need it, and the
+// SDK's OTLP exporters built on them. internal/otlpwire writes the wire
+// format instead.
+var noProtobuf = []string{"google.golang.org/protobuf/", "go.opentelemetry.io/proto/", "go.opentelemetry.io/otel/exporters/"}
+
+// TestDefaultBuildHasNoProtobuf: no package a tool or a program with its
+// own provider imports from this module depends on noProtobuf, in either
+// build.
+func TestDefaultBuildHasNoProtobuf(t *testing.T) {
+	for _, tags := range []string{"", "notelemetry"} {
+		cmd := exec.Command("go", "list", "-deps", "-tags", tags, ".", "../stdflag",
+			"../../instrument/...", "../../exporter/...", "../../processor/...", "../../consent/...", "../../identity/...")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps: %v", err)
+		}
+		if !bytes.Contains(out, []byte("go.opentelemetry.io/otel/sdk/trace\n")) && tags == "" {
+			t.Fatalf("the check is void: the list lacks the SDK:\n%s", out)
+		}
+		for _, pkg := range strings.Fields(string(out)) {
+			for _, bad := range noProtobuf {
+				if strings.HasPrefix(pkg, bad) {
+					t.Errorf("tags %q: depends on %s", tags, pkg)
+				}
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package otlpwire
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,22 +12,49 @@ import (
 	"strings"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
-// checkJSON compares JSON with protojson's rendering of the same request,
-// ids turned from base64 into hex as OTLP/JSON wants them.
-func checkJSON(t *testing.T, rs []*tracepb.ResourceSpans) {
+// checkJSON compares the OTLP/JSON of the request, read back by our
+// decoder, with protojson's rendering of it, ids turned from base64 into
+// hex as OTLP/JSON wants them.
+func checkJSON(t *testing.T, req *coltracepb.ExportTraceServiceRequest) {
 	t.Helper()
-	want, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
+	body, err := proto.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := JSON(rs)
+	rs, err := decodeRequest(body)
+	if err != nil {
+		t.Fatalf("decoding what the generated code wrote: %v", err)
+	}
+	sameJSON(t, requestJSON(rs), req)
+}
+
+// checkDebugJSON compares DebugJSON for spans with protojson's rendering
+// of body, Encode's bytes for them, as the generated code reads them.
+func checkDebugJSON(t *testing.T, spans []sdktrace.ReadOnlySpan, body []byte) {
+	t.Helper()
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	got, err := DebugJSON(context.Background(), spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, got, &req)
+}
+
+func sameJSON(t *testing.T, got []byte, req *coltracepb.ExportTraceServiceRequest) {
+	t.Helper()
+	want, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,11 +63,11 @@ func checkJSON(t *testing.T, rs []*tracepb.ResourceSpans) {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(got, &b); err != nil {
-		t.Fatalf("JSON is not JSON: %v\n%s", err, got)
+		t.Fatalf("not JSON: %v\n%s", err, got)
 	}
 	hexIDs(a)
 	if !reflect.DeepEqual(a, b) {
-		t.Fatalf("JSON\n%s\nprotojson (ids in hex)\n%s", got, want)
+		t.Fatalf("ours\n%s\nprotojson (ids in hex)\n%s", got, want)
 	}
 }
 
@@ -139,8 +167,10 @@ func randSpan(r *rand.Rand) *tracepb.Span {
 	return s
 }
 
-// TestJSONMatchesProtojson: the hand-written OTLP/JSON equals protojson's
-// (ids in hex) for randomized requests using every field and value kind.
+// TestJSONMatchesProtojson: the decoder and the hand-written OTLP/JSON
+// agree with the generated code and protojson (ids in hex) for randomized
+// requests using every field and value kind, also those Encode does not
+// write.
 func TestJSONMatchesProtojson(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 500 {
@@ -162,9 +192,9 @@ func TestJSONMatchesProtojson(t *testing.T) {
 			}
 			rs = append(rs, res)
 		}
-		checkJSON(t, rs)
+		checkJSON(t, &coltracepb.ExportTraceServiceRequest{ResourceSpans: rs})
 	}
-	if got, _ := JSON(nil); !bytes.Equal(got, []byte(`{}`)) {
-		t.Errorf("JSON(nil) = %s", got)
+	if got := requestJSON(nil); !bytes.Equal(got, []byte(`{}`)) {
+		t.Errorf("requestJSON(nil) = %s", got)
 	}
 }

@@ -16,7 +16,6 @@ import (
 // (the usual case: the uploader drains it) and a full one (100 files).
 func BenchmarkSpoolWrite(b *testing.B) {
 	spans := stubSpans("pipectl run")
-	otlpwire.Encode(context.Background(), spans) // the protobuf warm-up New starts in the background
 	for _, sync := range []bool{false, true} {
 		for _, full := range []bool{false, true} {
 			name := "sync=false"
@@ -57,7 +56,7 @@ func BenchmarkSpoolWrite(b *testing.B) {
 	}
 }
 
-// BenchmarkEncode measures encoding one span once protobuf is warm.
+// BenchmarkEncode measures encoding one span.
 func BenchmarkEncode(b *testing.B) {
 	spans := stubSpans("pipectl run")
 	b.ReportAllocs()

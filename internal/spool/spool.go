@@ -59,8 +59,7 @@ type Spool struct {
 
 // New returns a Spool for cfg. It fails when no endpoint resolves (see
 // otlphttp.Resolve): spans that could never be uploaded are not kept.
-// It creates nothing on disk. It warms up the protobuf encoder in a
-// background goroutine (CPU only, about 2 ms) so that Shutdown stays fast.
+// It creates nothing on disk.
 func New(cfg Config) (*Spool, error) {
 	if _, err := cfg.endpoint(); err != nil {
 		return nil, err
@@ -69,7 +68,6 @@ func New(cfg Config) (*Spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	go otlpwire.WarmUp()
 	return &Spool{cfg: cfg, dir: dir, log: cfg.logger()}, nil
 }
 
