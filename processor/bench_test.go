@@ -55,7 +55,7 @@ func BenchmarkPipeline(b *testing.B) {
 	for _, sp := range spans {
 		for _, variant := range []string{"plain", "processor"} {
 			b.Run(sp.name+"/"+variant, func(b *testing.B) {
-				var proc sdktrace.SpanProcessor = sdktrace.NewSimpleSpanProcessor(nopExporter{})
+				var proc sdktrace.SpanProcessor = sdktrace.NewBatchSpanProcessor(nopExporter{})
 				if variant == "processor" {
 					proc = New(proc, Config{Consent: g, Root: testTree(), Args: args, ServiceName: "pipectl", ServiceVersion: "0.3.0"})
 				}
