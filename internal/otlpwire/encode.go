@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"time"
+	"strings"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -20,9 +21,11 @@ import (
 //
 // The mapping is that of otlptrace's tracetransform, field for field, and
 // the bytes are those proto.Marshal of the generated types gives, so what
-// otlptracehttp would send (TestEncodeMatchesOTLPTraceHTTP). Like
-// proto.Marshal it fails on a string that is not valid UTF-8, which a
-// collector would refuse. Unlike tracetransform, which groups through maps,
+// otlptracehttp would send (TestEncodeMatchesOTLPTraceHTTP). Unlike
+// proto.Marshal, which fails the whole request on a string that is not
+// valid UTF-8 (an error message holding a Latin-1 file name would lose the
+// span), it writes such a string with each bad byte sequence replaced by
+// U+FFFD. Unlike tracetransform, which groups through maps,
 // resources and scopes come in the order their first span does.
 func Encode(_ context.Context, spans []sdktrace.ReadOnlySpan) ([]byte, error) {
 	groups := groupSpans(spans)
@@ -237,8 +240,8 @@ func (e *encoder) str(num int, s string) {
 
 // strAlways writes a string field even when empty: a oneof member.
 func (e *encoder) strAlways(num int, s string) {
-	if e.err == nil && !utf8.ValidString(s) {
-		e.err = errInvalidUTF
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	e.b = appendTag(e.b, num, wireBytes)
 	e.b = binary.AppendUvarint(e.b, uint64(len(s)))

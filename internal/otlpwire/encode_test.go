@@ -289,12 +289,13 @@ func TestEncodeMatchesOTLPTraceHTTP(t *testing.T) {
 	}
 }
 
-// TestEncodeInvalidUTF8: a string that is not UTF-8 fails the encoding,
-// as it fails proto.Marshal in otlptracehttp (a collector would refuse
-// the whole request).
+// TestEncodeInvalidUTF8: a string that is not UTF-8 is sent with its bad
+// bytes replaced by U+FFFD, where otlptracehttp fails the whole request
+// (proto.Marshal refuses it): the span is kept, and the collector gets
+// valid UTF-8.
 func TestEncodeInvalidUTF8(t *testing.T) {
 	exp, _ := newOTLPTraceHTTP(t)
-	bad := "bad\xff"
+	bad, fixed := "bad\xff", "bad\uFFFD"
 	cases := map[string]tracetest.SpanStub{
 		"name":         {Name: bad},
 		"attribute":    {Attributes: []attribute.KeyValue{attribute.String("k", bad)}},
@@ -307,8 +308,18 @@ func TestEncodeInvalidUTF8(t *testing.T) {
 	}
 	for name, stub := range cases {
 		spans := tracetest.SpanStubs{stub}.Snapshots()
-		if body, err := Encode(context.Background(), spans); err == nil {
-			t.Errorf("%s: Encode = %x, want an error", name, body)
+		body, err := Encode(context.Background(), spans)
+		if err != nil {
+			t.Errorf("%s: Encode: %v", name, err)
+			continue
+		}
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &req); err != nil {
+			t.Errorf("%s: the request is not valid: %v", name, err)
+			continue
+		}
+		if bytes.Contains(body, []byte(bad)) || !bytes.Contains(body, []byte(fixed)) {
+			t.Errorf("%s: bad bytes not replaced by U+FFFD: %q", name, body)
 		}
 		if err := exp.ExportSpans(context.Background(), spans); err == nil {
 			t.Errorf("%s: otlptracehttp sent it: the rule changed", name)
