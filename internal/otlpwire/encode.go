@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"time"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
