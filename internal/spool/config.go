@@ -23,6 +23,9 @@ const (
 	DefaultUploadDeadline = 10 * time.Second
 	DefaultFailureBackoff = 2 * time.Minute
 	DefaultUploadInterval = time.Minute
+	// MaxUploadInterval caps UploadInterval: an uploader waits out its
+	// interval, and spans must not wait for days.
+	MaxUploadInterval = time.Hour
 )
 
 // An uploader starts before its interval is over when the spool holds this
@@ -92,7 +95,7 @@ type Config struct {
 	// process a minute rather than one per command. A spool holding 100
 	// files or 256 KiB starts one sooner. Zero means DefaultUploadInterval;
 	// negative starts one after every write, and the uploader then exits as
-	// soon as the spool is sent (tests, demos).
+	// soon as the spool is sent (tests, demos); at most MaxUploadInterval.
 	// <TOOL>_TELEMETRY_UPLOAD_INTERVAL, a Go duration ("0" for every write),
 	// overrides it.
 	UploadInterval time.Duration
@@ -209,7 +212,7 @@ func (cfg Config) uploadInterval() time.Duration {
 	d := cfg.UploadInterval
 	if v, ok := cfg.lookupEnv(toolenv.UploadInterval(cfg.Tool)); ok && cfg.Tool != "" {
 		if parsed, err := time.ParseDuration(strings.TrimSpace(v)); err == nil {
-			return max(parsed, 0)
+			return min(max(parsed, 0), MaxUploadInterval)
 		}
 	}
 	switch {
@@ -218,7 +221,7 @@ func (cfg Config) uploadInterval() time.Duration {
 	case d == 0:
 		return DefaultUploadInterval
 	}
-	return d
+	return min(d, MaxUploadInterval)
 }
 
 func (cfg Config) failureBackoff() time.Duration {

@@ -32,8 +32,9 @@
 // tool in a loop starts one process a minute rather than one per command.
 // A spool holding 100 files or 256 KiB (a request's worth, a tenth of the
 // caps) starts one at once, so that waiting never costs a file.
-// <TOOL>_TELEMETRY_UPLOAD_INTERVAL=0 starts one after every command (tests,
-// demos); the uploader then exits as soon as the spool is sent.
+// <TOOL>_TELEMETRY_UPLOAD_INTERVAL sets the interval (a Go duration, at
+// most an hour); 0 starts one after every command (tests, demos), and the
+// uploader then exits as soon as the spool is sent.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns
 // at once, and a command that finds the lock held starts none: the one at

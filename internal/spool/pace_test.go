@@ -122,6 +122,8 @@ func TestUploadInterval(t *testing.T) {
 		{0, "-3s", 0},
 		{0, " 30s ", 30 * time.Second},
 		{7 * time.Second, "soon", 7 * time.Second},
+		{0, "1000h", MaxUploadInterval},
+		{48 * time.Hour, "", MaxUploadInterval},
 	} {
 		cfg := Config{Tool: testTool, UploadInterval: tc.cfg, LookupEnv: func(name string) (string, bool) {
 			if name == toolenv.UploadInterval(testTool) && tc.env != "" {

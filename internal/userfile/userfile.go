@@ -17,6 +17,9 @@ import (
 	"github.com/anontel/anontel/internal/tomledit"
 )
 
+// writeFile replaces a file atomically; tests see whether it flushes.
+var writeFile = atomicfile.WriteFile
+
 // Table is the TOML table holding the telemetry keys.
 const Table = "telemetry"
 
@@ -110,7 +113,10 @@ func Set(path, key string, value any) error {
 // (only the creator shows the notice). A corrupt file counts as holding no
 // key. created is false whenever err is not nil.
 func SetIfAbsent(path, key string, value any) (created bool, err error) {
-	err = Update(path, func(values map[string]any) (string, any, bool) {
+	// It records the notice: a new file holding only that need not be
+	// flushed (milliseconds on real disks on a first run), since a crash
+	// then loses nothing that was there, only the notice, shown again.
+	err = update(path, false, func(values map[string]any) (string, any, bool) {
 		_, present := values[key]
 		created = !present
 		return key, value, created
@@ -191,6 +197,13 @@ func writeTarget(path string) (string, os.FileMode, error) {
 // one. Whether or not fn writes, the folder and the lock file are created:
 // call Update only when writing is allowed.
 func Update(path string, fn func(values map[string]any) (key string, value any, write bool)) error {
+	return update(path, true, fn)
+}
+
+// update is Update; syncNew says whether a file that did not exist, or
+// was empty, is flushed to disk before it is renamed into place (content
+// it replaces always is).
+func update(path string, syncNew bool, fn func(values map[string]any) (key string, value any, write bool)) error {
 	if err := privdir.Ensure(filepath.Dir(path)); err != nil {
 		if errors.Is(err, privdir.ErrUnsafe) {
 			return fmt.Errorf("%w: %w", ErrUnsafe, err)
@@ -247,11 +260,7 @@ func Update(path string, fn func(values map[string]any) (key string, value any, 
 			return fmt.Errorf("userfile: setting %s: %w", key, err)
 		}
 	}
-	// Flushed before the rename when it replaces content, which a crash
-	// must not empty. A first write (the notice on a first run) skips the
-	// flush, milliseconds on real disks: a crash can then lose only the new
-	// file, and with it nothing that was there.
-	if err := atomicfile.WriteFile(target, out, perm, len(data) > 0); err != nil {
+	if err := writeFile(target, out, perm, syncNew || len(data) > 0); err != nil {
 		return fmt.Errorf("userfile: writing %s: %w", path, err)
 	}
 	return nil
