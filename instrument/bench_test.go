@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/spool"
 )
 
@@ -60,15 +62,21 @@ func BenchmarkConsentOn(b *testing.B) {
 		inv.End(0, nil)
 		t.Shutdown()
 	}
-	// The first run makes the ids, writes the spool and starts no
-	// uploader only because a start is already recorded.
 	spoolDir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
 	if err != nil {
 		b.Fatal(err)
 	}
 	os.MkdirAll(spoolDir, 0o700)
-	os.WriteFile(filepath.Join(spoolDir, "upload.started"), nil, 0o600)
-	once()
+	// An uploader waiting out its interval: no command starts another.
+	waiter, err := lockfile.TryLock(filepath.Join(spoolDir, "upload.wait"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer waiter.Unlock()
+	once() // makes the ids
+	// The file as a user's is: written long ago (see readlimit.Cache).
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(filepath.Join(config, "telemetry.toml"), old, old)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/spool"
 )
 
@@ -46,17 +47,25 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 	userFile := filepath.Join(config, "telemetry.toml")
 	content := []byte("[telemetry]\nconsent = true\nnotice_shown = '2020-01-01T00:00:00Z'\nuuid = '93a0b240-099b-47a2-9919-28f6bce8b60b'\n")
 	os.WriteFile(userFile, content, 0o600)
+	// Written long ago, as a user's is: a file modified just before it is
+	// read is read again each time (see readlimit.Cache).
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(userFile, old, old)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	var stderr bytes.Buffer
-	// An uploader start recorded now: no uploader starts in this test.
 	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("TOOL_TELEMETRY_UPLOAD_INTERVAL", "1h"))
 	spoolDir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.MkdirAll(spoolDir, 0o700)
-	os.WriteFile(filepath.Join(spoolDir, "upload.started"), nil, 0o600)
+	// An uploader waiting out its interval: no command starts another.
+	waiter, err := lockfile.TryLock(filepath.Join(spoolDir, "upload.wait"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Unlock()
 	run := func(between func()) (reads int) {
 		before := readCalls(t)
 		tel := Start(cfg)
@@ -74,7 +83,7 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 	changed := run(func() {
 		tmp := userFile + ".new"
 		os.WriteFile(tmp, content, 0o600)
-		os.Chtimes(tmp, time.Now().Add(time.Second), time.Now().Add(time.Second))
+		os.Chtimes(tmp, old.Add(time.Minute), old.Add(time.Minute))
 		os.Rename(tmp, userFile)
 	})
 	// One read of the file is 2 calls (the data, then the end of file).

@@ -144,6 +144,11 @@ func newTelemetry(cfg Config) *Telemetry {
 		Logger:        t.log,
 		LookupEnv:     cfg.LookupEnv,
 	}
+	if isCI(cfg.LookupEnv) {
+		// A CI job's machine goes with its spool: an uploader waiting out
+		// its minute may not live to send, so each command starts one.
+		t.spoolCfg.UploadInterval = -1
+	}
 	if path, err := userfile.Path(cfg.Tool); err == nil {
 		t.userFile = path
 	}

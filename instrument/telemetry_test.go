@@ -24,6 +24,7 @@ import (
 	"github.com/anontel/anontel/identity"
 	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/internal/otlpsink"
+	"github.com/anontel/anontel/internal/toolenv"
 )
 
 // home points the user folders at a fresh temporary folder.
@@ -280,6 +281,12 @@ func TestIsCI(t *testing.T) {
 		if got := isCI(env(tc.env...)); got != tc.want {
 			t.Errorf("isCI(%v) = %v, want %v", tc.env, got, tc.want)
 		}
+		// In CI each command starts its uploader: the machine may be gone
+		// before an uploader waiting out its minute would send.
+		perCommand := newTelemetry(Config{Tool: "tool", LookupEnv: env(tc.env...)}).spoolCfg.UploadInterval < 0
+		if perCommand != tc.want {
+			t.Errorf("%v: an uploader per command = %v, want %v", tc.env, perCommand, tc.want)
+		}
 	}
 }
 
@@ -470,10 +477,11 @@ func TestDisableWhileACommandRuns(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	// A test that records may start an uploader: this binary, which must
-	// not run the tests again.
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasSuffix(name, "_TELEMETRY_UPLOAD") {
+	// A test that records may start an uploader: this binary, with a spawn
+	// token for one of the tools of these tests. It must not run the tests
+	// again.
+	for _, tool := range []string{"tool", "pipectl"} {
+		if v := os.Getenv(toolenv.Upload(tool)); len(v) == 32 && strings.Trim(v, "0123456789abcdef") == "" {
 			os.Exit(0)
 		}
 	}

@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/otlpsink"
 	"github.com/anontel/anontel/internal/spool"
 )
@@ -85,7 +87,7 @@ func run(runs int, micro bool, out io.Writer) error {
 		{name: "on, connection refused", endpoint: refused, noticed: true},
 		{name: "on, collector never answers", endpoint: "http://" + hole.Addr().String(), noticed: true},
 		{name: "on, in back-off", endpoint: sink.URL, noticed: true, backoff: true},
-		{name: "on, collector up, an uploader per command", endpoint: sink.URL, noticed: true,
+		{name: "on, collector up, an uploader per command", endpoint: sink.URL, noticed: true, settle: true,
 			env: []string{"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0"}},
 	}
 	fmt.Fprintf(out, "Machine: %s, %d CPUs, %s %s/%s; %d alternating runs of `pipectl info` per case and build.\n\n",
@@ -139,6 +141,9 @@ type benchCase struct {
 	fresh    bool // a new home before each run: the first run
 	noticed  bool // the notice was shown before
 	backoff  bool // an upload failed recently: no uploader starts
+	// settle waits after each run until its uploader has sent the spool,
+	// so that no uploader competes with the next run (of either build).
+	settle bool
 }
 
 // measure runs the two builds alternately and returns their wall times.
@@ -156,6 +161,7 @@ func (c benchCase) measure(tmp, on, off string, runs int) (tOn, tOff []time.Dura
 	}
 	defer func() {
 		for _, home := range homes {
+			stopUploaders(home) // one may wait out its minute: not into the next case
 			os.RemoveAll(home)
 		}
 	}()
@@ -185,6 +191,9 @@ func (c benchCase) measure(tmp, on, off string, runs int) (tOn, tOff []time.Dura
 				return nil, nil, err
 			}
 			d := time.Since(start)
+			if c.settle && bin == on {
+				waitSpoolSent(home, c.endpoint)
+			}
 			switch {
 			case i < 0: // the warm-up run
 			case bin == on:
@@ -212,6 +221,44 @@ func (c benchCase) prepare(home string) error {
 		return writeBackoff(home, c.endpoint)
 	}
 	return nil
+}
+
+// waitSpoolSent waits, for at most 5 s, until the spool of endpoint in
+// home holds no file and no uploader holds its lock.
+func waitSpoolSent(home, endpoint string) {
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	dir, err := spool.Dir(spool.Config{Tool: "pipectl", Endpoint: endpoint})
+	if err != nil {
+		return
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.otlp"))
+		if len(files) > 0 {
+			continue
+		}
+		if held, err := lockfile.TryLock(filepath.Join(dir, "upload.lock")); err == nil {
+			held.Unlock()
+			return
+		}
+	}
+}
+
+// stopUploaders kills the processes whose working directory is in home:
+// uploaders (their folder is the spool) still waiting out their interval.
+// Linux only; elsewhere they finish on their own.
+func stopUploaders(home string) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && strings.HasPrefix(cwd, home+string(filepath.Separator)) {
+			if p, err := os.FindProcess(pid); err == nil {
+				p.Kill()
+			}
+		}
+	}
 }
 
 // writeBackoff marks the spool of endpoint in home as backing off for an

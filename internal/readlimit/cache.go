@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"runtime"
 	"sync"
+	"time"
 )
 
 // MaxSmallFile is the bound for the project and consent files: far above
@@ -17,17 +19,24 @@ const MaxSmallFile = 64 << 10
 // for one Stat instead of an open and a read. A command reads the consent
 // files when it starts and again when it ends, to honour a change made
 // meanwhile; they nearly never change, and every write of ours replaces
-// the file, which changes all three. The zero value is ready to use.
+// the file, which changes all three. As git does with its index, a file
+// modified less than racyWindow before it was read is read again every
+// time: an edit within the same tick of a coarse clock (FAT, SMB, older
+// kernels) would keep its size and time. The zero value is ready to use.
 type Cache struct {
 	mu    sync.Mutex
 	files map[string]cachedFile
 }
 
 type cachedFile struct {
-	fi   fs.FileInfo // nil: the file did not exist
-	data []byte
-	err  error
+	fi     fs.FileInfo // nil: the file did not exist
+	readAt time.Time
+	data   []byte
+	err    error
 }
+
+// racyWindow is more than the coarsest file time (FAT's 2 s).
+const racyWindow = 3 * time.Second
 
 // File returns the contents of path as File(path, MaxSmallFile) would.
 func (c *Cache) File(path string) ([]byte, error) {
@@ -38,20 +47,28 @@ func (c *Cache) File(path string) ([]byte, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old, ok := c.files[path]; ok && same(old.fi, fi) {
+	if old, ok := c.files[path]; ok && old.unchanged(fi) {
 		return old.data, old.err
 	}
+	readAt := time.Now()
 	data, err := File(path, MaxSmallFile)
 	if c.files == nil {
 		c.files = make(map[string]cachedFile)
 	}
-	c.files[path] = cachedFile{fi: fi, data: data, err: err}
+	c.files[path] = cachedFile{fi: fi, readAt: readAt, data: data, err: err}
 	return data, err
 }
 
-func same(a, b fs.FileInfo) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
+// unchanged reports whether the file whose Stat is now is the one read.
+func (c cachedFile) unchanged(now fs.FileInfo) bool {
+	if c.fi == nil || now == nil {
+		return c.fi == nil && now == nil
 	}
-	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+	// On Windows a FileInfo from os.Stat finds its file id by path when
+	// compared, so SameFile would compare whatever file is there now.
+	if runtime.GOOS != "windows" && !os.SameFile(c.fi, now) {
+		return false
+	}
+	return c.fi.Size() == now.Size() && c.fi.ModTime().Equal(now.ModTime()) &&
+		c.readAt.Sub(now.ModTime()) >= racyWindow
 }

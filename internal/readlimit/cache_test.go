@@ -10,15 +10,20 @@ import (
 )
 
 // TestCacheReadsOnceWhileUnchanged: the second read of an unchanged file
-// returns the first read's bytes without reading, and any replacement,
-// edit or removal is seen at once.
+// returns the first read's bytes without reading; a replacement, an edit,
+// a removal, or any file modified just before it was read is read again.
 func TestCacheReadsOnceWhileUnchanged(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "telemetry.toml")
-	write := func(s string) {
+	old := time.Now().Add(-time.Hour)
+	// write replaces the file, as our writes do, with modification time mt.
+	write := func(s string, mt time.Time) {
 		t.Helper()
 		tmp := path + ".new"
 		if err := os.WriteFile(tmp, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(tmp, mt, mt); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.Rename(tmp, path); err != nil {
@@ -33,28 +38,38 @@ func TestCacheReadsOnceWhileUnchanged(t *testing.T) {
 			t.Fatalf("File = %q, %v; want %q, %v", got, err, want, wantErr)
 		}
 	}
+	// fromCache reports whether File answered from the cache: a sentinel
+	// put there comes back only if the file was not read.
+	fromCache := func() bool {
+		t.Helper()
+		e := c.files[path]
+		e.data = []byte("sentinel")
+		c.files[path] = e
+		got, _ := c.File(path)
+		return string(got) == "sentinel"
+	}
 
 	read("", fs.ErrNotExist)
-	write("consent = true\n")
+	write("consent = true\n", old)
 	read("consent = true\n", nil)
+	if !fromCache() {
+		t.Error("an unchanged file was read again")
+	}
 
-	// Unchanged: answered from the cache. A sentinel put in the cache
-	// comes back, so the file was not read again.
-	c.files[path] = cachedFile{fi: c.files[path].fi, data: []byte("sentinel")}
-	read("sentinel", nil)
-
-	// Replaced (a new inode), same size and time: read again.
-	fi, _ := os.Stat(path)
-	write("consent = fals\n")
-	os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	// Replaced (a new file), same size and time: read again.
+	write("consent = fals\n", old)
 	read("consent = fals\n", nil)
 
-	// Edited in place, same size: the time changes.
-	time.Sleep(10 * time.Millisecond)
+	// Edited in place, same size, a new time.
 	if err := os.WriteFile(path, []byte("consent = true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	read("consent = true\n", nil)
+	// Modified just before it was read: a coarse clock could give an edit
+	// in the same tick the same time, so it is never trusted.
+	if fromCache() {
+		t.Error("a file modified just before it was read was answered from the cache")
+	}
 
 	os.Remove(path)
 	read("", fs.ErrNotExist)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/anontel/anontel/internal/atomicfile"
 	"github.com/anontel/anontel/internal/otlphttp"
+	"github.com/anontel/anontel/internal/readlimit"
 )
 
 // backOff records until when no uploader should start.
@@ -32,7 +33,8 @@ func (u *uploader) backOff(err error) {
 
 // readBackoff returns the time before which no upload should be tried.
 func readBackoff(dir string) (time.Time, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, backoffName))
+	// Bounded, and never blocking on a FIFO planted in its place.
+	data, err := readlimit.File(filepath.Join(dir, backoffName), 64)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -73,8 +74,9 @@ type Config struct {
 	// dropped. Default DefaultMaxSpans.
 	MaxSpans int
 
-	// UploadDeadline is the wall-clock limit of one Upload (the whole
-	// uploader process). Default DefaultUploadDeadline.
+	// UploadDeadline is the wall-clock limit of one Upload, a pass of the
+	// uploader over the spool (it makes two: see UploadInterval). Default
+	// DefaultUploadDeadline.
 	UploadDeadline time.Duration
 
 	// AttemptTimeout limits one HTTP request, in Upload and NewDirect.
@@ -96,6 +98,8 @@ type Config struct {
 	// files or 256 KiB starts one sooner. Zero means DefaultUploadInterval;
 	// negative starts one after every write, and the uploader then exits as
 	// soon as the spool is sent (tests, demos); at most MaxUploadInterval.
+	// On Windows zero means every write too: a waiting uploader would hold
+	// the tool's .exe, which then cannot be updated.
 	// <TOOL>_TELEMETRY_UPLOAD_INTERVAL, a Go duration ("0" for every write),
 	// overrides it.
 	UploadInterval time.Duration
@@ -217,6 +221,10 @@ func (cfg Config) uploadInterval() time.Duration {
 	}
 	switch {
 	case d < 0:
+		return 0
+	case d == 0 && runtime.GOOS == "windows":
+		// A waiting uploader would hold the tool's .exe (no update, no
+		// reinstall) and the spool folder for the interval.
 		return 0
 	case d == 0:
 		return DefaultUploadInterval

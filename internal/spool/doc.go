@@ -24,17 +24,23 @@
 //
 // # Pace
 //
-// At most one uploader starts per interval (Config.UploadInterval, one
-// minute by default): a command within the interval of the last start
-// starts none, because that uploader, after its first send, waits until
-// its interval is over, sends what was spooled meanwhile, and exits (Serve).
-// So a span waits at most about one interval, and a script running the
-// tool in a loop starts one process a minute rather than one per command.
-// A spool holding 100 files or 256 KiB (a request's worth, a tenth of the
-// caps) starts one at once, so that waiting never costs a file.
-// <TOOL>_TELEMETRY_UPLOAD_INTERVAL sets the interval (a Go duration, at
-// most an hour); 0 starts one after every command (tests, demos), and the
-// uploader then exits as soon as the spool is sent.
+// At most one uploader waits at a time (Config.UploadInterval, one minute
+// by default): the uploader a command starts holds upload.wait for its
+// whole life; it sends the spool, waits until its interval is over, sends
+// what was spooled meanwhile, and exits (Serve). A command that finds
+// upload.wait held starts none, since that uploader will send its spans;
+// one that finds it free starts one, whether the last uploader finished or
+// died (a reboot, the end of a container), so a dead uploader strands
+// nothing. So a span waits at most about one interval, and a script
+// running the tool in a loop starts one process a minute rather than one
+// per command. A spool holding 100 files or 256 KiB (a request's worth, a
+// tenth of the caps) starts one at once, which sends and exits, so that
+// waiting never costs a file. <TOOL>_TELEMETRY_UPLOAD_INTERVAL sets the
+// interval (a Go duration, at most an hour); 0 starts one after every
+// command, and the uploader then exits as soon as the spool is sent. The
+// default is 0 on Windows, where a waiting uploader would keep the tool's
+// .exe from being replaced; instrument also uses 0 in CI, whose machine
+// may be gone before a waiting uploader sends.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns
 // at once, and a command that finds the lock held starts none: the one at
@@ -60,9 +66,9 @@
 // <unix-nanoseconds>-<pid>-<random>-s<size>.otlp, holds one invocation's spans as
 // an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
 // written to a temporary name and renamed. The folder also holds
-// upload.lock (the uploader's lock), upload.started (the time of the last
-// uploader start) and, after a failure, upload.next (the time before which
-// no upload is tried).
+// upload.lock (the uploader's lock), upload.wait (held by the uploader
+// waiting out its interval) and, after a failure, upload.next (the time
+// before which no upload is tried).
 //
 // The uploader sends the files oldest first, up to 200 files or 512 KiB
 // in one request (a burst of commands goes in a few requests), and removes

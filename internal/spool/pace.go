@@ -2,79 +2,62 @@ package spool
 
 import (
 	"context"
-	"os"
+	"errors"
 	"path/filepath"
 	"time"
+
+	"github.com/anontel/anontel/internal/lockfile"
 )
 
-// The pace of uploader starts (Config.UploadInterval): upload.started holds
-// the time of the last start. A command starts no uploader while the one
-// started last is within its interval, because that one sends what the
-// command spooled when the interval is over (Serve).
+// The pace of uploader starts (Config.UploadInterval). The uploader that a
+// command starts holds upload.wait for its whole life: it sends the spool,
+// waits out its interval, and sends what was spooled meanwhile. A command
+// that finds upload.wait held starts none, since that uploader will send
+// what it spooled; one that finds it free starts one, whether the last
+// uploader finished or died (a reboot, the end of a container), so nothing
+// is left behind by a dead uploader.
 
-// markStarted records now as the time of the last uploader start: the
-// modification time of upload.started, which a command reads with one
-// Lstat.
-func markStarted(dir string) error {
-	f, err := os.OpenFile(filepath.Join(dir, startedName), os.O_CREATE|os.O_TRUNC|os.O_WRONLY|oNoFollow, filePerm)
-	if err != nil {
-		return err
+// waiting reports whether an uploader holds upload.wait: it will send what
+// is spooled now before it exits.
+func waiting(dir string) bool {
+	held, err := lockfile.TryLock(filepath.Join(dir, waitName))
+	if err == nil {
+		held.Unlock()
 	}
-	// Written, so that the time changes even where truncating an empty
-	// file does not.
-	_, err = f.WriteString("started\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// lastStarted returns the time of the last uploader start, if one is
-// recorded. A time in the future (a clock set back) counts as none.
-func lastStarted(dir string) (time.Time, bool) {
-	fi, err := os.Lstat(filepath.Join(dir, startedName))
-	if err != nil || !fi.Mode().IsRegular() {
-		return time.Time{}, false
-	}
-	t := fi.ModTime()
-	if t.After(time.Now()) {
-		return time.Time{}, false
-	}
-	return t, true
+	return errors.Is(err, lockfile.ErrBusy)
 }
 
 // Serve is the uploader process's work: Upload, then, with an interval
-// (Config.UploadInterval), wait until the interval since this uploader's
-// start is over and Upload once more what was spooled meanwhile, if
-// allowed (consent, asked again then) still says yes. It returns at once
-// when the first Upload failed or another uploader was at work, and skips
-// the second when a later uploader has started since.
+// (Config.UploadInterval) and upload.wait to itself, wait until the
+// interval since its start is over and Upload what was spooled meanwhile,
+// if allowed (consent, asked again then) still says yes. An uploader that
+// finds another one waiting (one started early for a full spool) sends
+// once and exits. It returns at once when the first Upload met a failure
+// that backs off.
 func Serve(ctx context.Context, cfg Config, allowed func() bool) (UploadResult, error) {
-	res, err := Upload(ctx, cfg)
+	start := time.Now()
 	interval := cfg.uploadInterval()
-	if err != nil || interval == 0 {
+	var wait *lockfile.Held
+	if interval > 0 {
+		if dir, err := cfg.spoolDir(); err == nil {
+			if held, err := lockfile.TryLock(filepath.Join(dir, waitName)); err == nil {
+				wait = held
+				defer wait.Unlock()
+			}
+		}
+	}
+	res, err := Upload(ctx, cfg)
+	if wait == nil || (err != nil && !errors.Is(err, ErrUploadInProgress)) {
 		return res, err
 	}
-	dir, err := cfg.spoolDir()
-	if err != nil {
-		return res, err
-	}
-	started, ok := lastStarted(dir)
-	if !ok {
-		return res, nil
-	}
-	wait := time.Until(started.Add(interval))
-	if wait <= 0 {
-		return res, nil
-	}
-	t := time.NewTimer(wait)
+	t := time.NewTimer(time.Until(start.Add(interval)))
 	select {
 	case <-ctx.Done():
 		t.Stop()
 		return res, ctx.Err()
 	case <-t.C:
 	}
-	if later, ok := lastStarted(dir); !ok || !later.Equal(started) || !allowed() {
+	if !allowed() {
 		return res, nil
 	}
 	more, err := Upload(ctx, cfg)

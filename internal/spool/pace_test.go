@@ -68,8 +68,8 @@ func TestUploaderStartsArePaced(t *testing.T) {
 }
 
 // TestFullSpoolStartsAnUploaderSooner: a spool holding a request's worth
-// of files starts an uploader even within the interval, and the waiting
-// files are all sent: nothing is lost by waiting.
+// of files starts an uploader even while one waits out its interval; that
+// one sends everything and exits without waiting, and nothing is lost.
 func TestFullSpoolStartsAnUploaderSooner(t *testing.T) {
 	c := newCollector(t, answerOK)
 	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
@@ -78,15 +78,13 @@ func TestFullSpoolStartsAnUploaderSooner(t *testing.T) {
 		t.Fatalf("the first command started no uploader; log:\n%s", rep.Log)
 	}
 	first := h.waitUploaders(1)[0]
-	// The first uploader sends and then waits out its hour; kill it once
-	// its file is gone, so that only a new start can send what follows.
+	defer killProcess(first.Pid) // it waits out its hour
 	for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0 || len(h.spooled()) > 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the first span was not delivered")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	killProcess(first.Pid)
 	now := time.Now()
 	for i := range startFiles - 1 {
 		writeTestFile(t, h.spool, fmt.Sprintf("waiting-%d", i), now)
@@ -96,15 +94,57 @@ func TestFullSpoolStartsAnUploaderSooner(t *testing.T) {
 		t.Fatalf("a full spool started no uploader; log:\n%s", rep.Log)
 	}
 	second := h.waitUploaders(2)[1]
-	defer killProcess(second.Pid) // it waits out its hour
-	for deadline := time.Now().Add(30 * time.Second); len(c.Accepted()) < 1+startFiles || len(h.spooled()) > 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("collector accepted %d spans, want %d; %d left in the spool", len(c.Accepted()), 1+startFiles, len(h.spooled()))
-		}
-		time.Sleep(10 * time.Millisecond)
+	done := h.waitGone(second.Pid, 30*time.Second)
+	if done.Err != "" || done.Sent != startFiles {
+		t.Errorf("the second uploader: %+v, want %d files sent", done, startFiles)
 	}
 	if n := len(c.Accepted()); n != 1+startFiles {
 		t.Errorf("collector accepted %d spans, want %d", n, 1+startFiles)
+	}
+}
+
+// TestDeadUploaderStrandsNothing: when the uploader waiting out its
+// interval dies (a reboot, the end of a container), the next command
+// starts another, which sends what the dead one would have.
+func TestDeadUploaderStrandsNothing(t *testing.T) {
+	c := newCollector(t, answerOK)
+	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
+	h.run("cli", "first")
+	first := h.waitUploaders(1)[0]
+	for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the first span was not delivered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rep, _ := h.run("cli", "second") // the waiting uploader will send it
+	if strings.Contains(rep.Log, "uploader started") {
+		t.Errorf("an uploader started while one waits; log:\n%s", rep.Log)
+	}
+	killProcess(first.Pid)
+	for deadline := time.Now().Add(10 * time.Second); !processGone(first.Pid); {
+		if time.Now().After(deadline) {
+			t.Fatal("the killed uploader is still there")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rep, _ = h.run("cli", "third")
+	if !strings.Contains(rep.Log, "uploader started") {
+		t.Fatalf("no uploader after the waiting one died; log:\n%s", rep.Log)
+	}
+	next := h.waitUploaders(2)[1]
+	defer killProcess(next.Pid)
+	want := []string{"first#0", "second#0", "third#0"}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		got := c.Accepted()
+		slices.Sort(got)
+		if slices.Equal(got, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("collector got %v, want %v", got, want)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -29,7 +29,7 @@ const (
 	filePerm     = 0o600
 	lockName     = "upload.lock"
 	backoffName  = "upload.next"
-	startedName  = "upload.started"
+	waitName     = "upload.wait"
 	staleTempAge = time.Hour // leftovers of a crashed atomic write
 )
 

@@ -72,13 +72,13 @@ func newToken(dir string) (string, error) {
 // session, in the spool folder, and not waited for. Spans never travel
 // through argv or the environment: the child reads the spool.
 //
-// No child is started when nothing was written, while the uploader started
-// last is within its interval (Config.UploadInterval: it sends this write
-// when the interval is over) unless the spool is full enough to go now,
-// while an earlier failure's back-off (Retry-After or
-// Config.FailureBackoff) lasts, or while another uploader is at work. It
-// reads one or two small files, takes and lets go of a lock and forks; it
-// never lists the spool and never waits on the network.
+// No child is started when nothing was written, while an uploader waits
+// out its interval (Config.UploadInterval: it sends this write when the
+// interval is over) unless the spool is full enough to go now, while an
+// earlier failure's back-off (Retry-After or Config.FailureBackoff) lasts,
+// or while another uploader is at work. It tries a lock or two, reads one
+// small file and forks; it never lists the spool and never waits on the
+// network.
 func (s *Spool) StartUploader() error {
 	cfg, dir, log := s.cfg, s.dir, s.log
 	if !s.Written() {
@@ -86,8 +86,8 @@ func (s *Spool) StartUploader() error {
 		return nil
 	}
 	interval := cfg.uploadInterval()
-	if last, ok := lastStarted(dir); ok && interval > 0 && time.Since(last) < interval && !s.full.Load() {
-		log.Debug("spool: uploader not started: the one started last sends this write", "started", last)
+	if interval > 0 && !s.full.Load() && waiting(dir) {
+		log.Debug("spool: uploader not started: the one waiting out its interval sends this write")
 		return nil
 	}
 	if until, ok := readBackoff(dir); ok && time.Now().Before(until) {
@@ -114,19 +114,7 @@ func (s *Spool) StartUploader() error {
 	cmd := exec.Command(exe)
 	cmd.Env = uploaderEnv(os.Environ(), toolenv.Upload(cfg.Tool), token)
 	cmd.Dir = dir // not the user's folder: the child must not pin it
-	// Recorded before the start, so that the child, which waits out its
-	// interval from this time, never reads an older one.
-	if interval > 0 {
-		if err := markStarted(dir); err != nil {
-			log.Debug("spool: recording the uploader start", "err", err)
-		}
-	}
-	failed := func() {
-		os.Remove(filepath.Join(dir, tokenPrefix+token))
-		if interval > 0 {
-			os.Remove(filepath.Join(dir, startedName)) // the next command tries again
-		}
-	}
+	failed := func() { os.Remove(filepath.Join(dir, tokenPrefix+token)) }
 	if err := detach(cmd); err != nil {
 		failed()
 		return err
