@@ -30,8 +30,8 @@
 // what was spooled meanwhile, and exits (Serve). A command that finds
 // upload.wait held starts none, since that uploader will send its spans;
 // one that finds it free starts one, whether the last uploader finished or
-// died (a reboot, the end of a container), so a dead uploader strands
-// nothing. So a span waits at most about one interval, and a script
+// died (a reboot), so what a dead uploader would have sent goes with the
+// next command. So a span waits at most about one interval, and a script
 // running the tool in a loop starts one process a minute rather than one
 // per command. A spool holding 100 files or 256 KiB (a request's worth, a
 // tenth of the caps) starts one at once, which sends and exits, so that

@@ -3,10 +3,15 @@
 package spool
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -174,5 +179,38 @@ func TestUploadInterval(t *testing.T) {
 		if got := cfg.uploadInterval(); got != tc.want {
 			t.Errorf("Config %v, env %q: %v, want %v", tc.cfg, tc.env, got, tc.want)
 		}
+	}
+}
+
+// TestPlantedFIFOsDoNotHang: a FIFO in place of upload.wait or upload.next
+// (planted, or left by anything running as the user) neither blocks the
+// command nor keeps its span from being sent.
+func TestPlantedFIFOsDoNotHang(t *testing.T) {
+	for _, name := range []string{waitName, backoffName} {
+		c := newCollector(t, answerOK)
+		h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1m", envWork+"=1ms")
+		if err := os.MkdirAll(h.spool, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(filepath.Join(h.spool, name), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, os.Args[0], name)
+		cmd.Env = h.environ("cli")
+		start := time.Now()
+		err := cmd.Run()
+		hung := ctx.Err() != nil
+		cancel()
+		if hung {
+			t.Fatalf("%s is a FIFO: the command hung for %v: %v", name, time.Since(start).Round(time.Millisecond), err)
+		}
+		up := h.waitUploaders(1)[0]
+		for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is a FIFO: the span was not sent", name)
+			}
+		}
+		killProcess(up.Pid)
 	}
 }
