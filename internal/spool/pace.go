@@ -14,8 +14,8 @@ import (
 // waits out its interval, and sends what was spooled meanwhile. A command
 // that finds upload.wait held starts none, since that uploader will send
 // what it spooled; one that finds it free starts one, whether the last
-// uploader finished or died (a reboot, the end of a container), so nothing
-// is left behind by a dead uploader.
+// uploader finished or died (a reboot), so what a dead uploader would have
+// sent goes with the next command.
 
 // waiting reports whether an uploader holds upload.wait: it will send what
 // is spooled now before it exits.
