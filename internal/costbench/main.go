@@ -89,13 +89,20 @@ func run(runs int, micro bool, out io.Writer) error {
 		{name: "on, in back-off", endpoint: sink.URL, noticed: true, backoff: true},
 		{name: "on, collector up, an uploader per command", endpoint: sink.URL, noticed: true, settle: true,
 			env: []string{"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0"}},
+		// What linking net/http and TLS alone costs a start: the floor of
+		// any tool that uploads over HTTPS from its own binary.
+		{name: "reference: notelemetry+net/http in the telemetry column", endpoint: sink.URL, noticed: true, reference: true},
 	}
 	fmt.Fprintf(out, "Machine: %s, %d CPUs, %s %s/%s; %d alternating runs of `pipectl info` per case and build.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runs)
 	fmt.Fprintln(out, "| case | notelemetry median (p25–p75) | telemetry median (p25–p75) | added | ratio |")
 	fmt.Fprintln(out, "|---|---|---|---|---|")
 	for _, c := range cases {
-		tOn, tOff, err := c.measure(tmp, on.bin, off.bin, runs)
+		bin := on.bin
+		if c.reference {
+			bin = builds[2].bin
+		}
+		tOn, tOff, err := c.measure(tmp, bin, off.bin, runs)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -144,6 +151,9 @@ type benchCase struct {
 	// settle waits after each run until its uploader has sent the spool,
 	// so that no uploader competes with the next run (of either build).
 	settle bool
+	// reference runs the notelemetry+net/http build in place of the
+	// telemetry build.
+	reference bool
 }
 
 // measure runs the two builds alternately and returns their wall times.
