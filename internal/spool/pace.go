@@ -42,21 +42,26 @@ func Serve(ctx context.Context, cfg Config, allowed func() bool) (UploadResult, 
 		if dir, err := cfg.spoolDir(); err == nil {
 			if held, err := lockfile.TryLock(filepath.Join(dir, waitName)); err == nil {
 				wait = held
-				defer wait.Unlock()
 			}
 		}
 	}
 	res, err := Upload(ctx, cfg)
 	if wait == nil || (err != nil && !errors.Is(err, ErrUploadInProgress)) {
+		wait.Unlock()
 		return res, err
 	}
 	t := time.NewTimer(time.Until(start.Add(interval)))
 	select {
 	case <-ctx.Done():
 		t.Stop()
+		wait.Unlock()
 		return res, ctx.Err()
 	case <-t.C:
 	}
+	// Let go first, then send: a command that found upload.wait held had
+	// spooled before it looked, so this pass sees its file; one that
+	// finds it free starts an uploader of its own.
+	wait.Unlock()
 	if !allowed() {
 		return res, nil
 	}
