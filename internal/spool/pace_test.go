@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/toolenv"
 )
 
@@ -30,6 +31,13 @@ func TestUploaderStartsArePaced(t *testing.T) {
 	rep, _ := h.run("cli", "paced-0")
 	if !strings.Contains(rep.Log, "uploader started") {
 		t.Fatalf("the first command started no uploader; log:\n%s", rep.Log)
+	}
+	// Until the uploader holds upload.wait, a command may start another
+	// (which sends once and exits): the commands below come after.
+	for deadline := time.Now().Add(10 * time.Second); !waiting(h.spool); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the uploader never took upload.wait")
+		}
 	}
 	want := []string{"paced-0#0"}
 	logs := make([]string, 4)
@@ -78,33 +86,34 @@ func TestUploaderStartsArePaced(t *testing.T) {
 func TestFullSpoolStartsAnUploaderSooner(t *testing.T) {
 	c := newCollector(t, answerOK)
 	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
-	rep, _ := h.run("cli", "first")
-	if !strings.Contains(rep.Log, "uploader started") {
-		t.Fatalf("the first command started no uploader; log:\n%s", rep.Log)
+	// An uploader waiting out its interval, played by the test.
+	if err := os.MkdirAll(h.spool, 0o700); err != nil {
+		t.Fatal(err)
 	}
-	first := h.waitUploaders(1)[0]
-	defer killProcess(first.Pid) // it waits out its hour
-	for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0 || len(h.spooled()) > 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("the first span was not delivered")
-		}
-		time.Sleep(5 * time.Millisecond)
+	waiter, err := lockfile.TryLock(filepath.Join(h.spool, waitName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Unlock()
+	rep, _ := h.run("cli", "alone")
+	if strings.Contains(rep.Log, "uploader started") {
+		t.Fatalf("an uploader started while one waits; log:\n%s", rep.Log)
 	}
 	now := time.Now()
-	for i := range startFiles - 1 {
+	for i := range startFiles - 2 {
 		writeTestFile(t, h.spool, fmt.Sprintf("waiting-%d", i), now)
 	}
 	rep, _ = h.run("cli", "fills")
 	if !strings.Contains(rep.Log, "uploader started") {
 		t.Fatalf("a full spool started no uploader; log:\n%s", rep.Log)
 	}
-	second := h.waitUploaders(2)[1]
-	done := h.waitGone(second.Pid, 30*time.Second)
+	up := h.waitUploaders(1)[0]
+	done := h.waitGone(up.Pid, 30*time.Second)
 	if done.Err != "" || done.Sent != startFiles {
-		t.Errorf("the second uploader: %+v, want %d files sent", done, startFiles)
+		t.Errorf("the uploader: %+v, want %d files sent", done, startFiles)
 	}
-	if n := len(c.Accepted()); n != 1+startFiles {
-		t.Errorf("collector accepted %d spans, want %d", n, 1+startFiles)
+	if n := len(c.Accepted()); n != startFiles {
+		t.Errorf("collector accepted %d spans, want %d", n, startFiles)
 	}
 }
 
@@ -121,6 +130,11 @@ func TestDeadUploaderStrandsNothing(t *testing.T) {
 			t.Fatal("the first span was not delivered")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !waiting(h.spool); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the uploader never took upload.wait")
+		}
 	}
 	rep, _ := h.run("cli", "second") // the waiting uploader will send it
 	if strings.Contains(rep.Log, "uploader started") {
