@@ -1,11 +1,11 @@
 package processor
 
 import (
-	"cmp"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -305,7 +305,9 @@ func (sc *scrubber) cover(s string) []span {
 	if levels < 2 {
 		return all
 	}
-	slices.SortFunc(all, func(a, b span) int { return cmp.Compare(a.from, b.from) })
+	// sort.Slice, which the tool links anyway: a generic sort would add
+	// its own instantiation to every tool's binary.
+	sort.Slice(all, func(i, j int) bool { return all[i].from < all[j].from })
 	out := all[:1]
 	for _, r := range all[1:] {
 		if last := &out[len(out)-1]; r.from <= last.to {

@@ -4,11 +4,11 @@ package spool
 
 import (
 	"errors"
-	"os/exec"
+	"syscall"
 )
 
-func detach(*exec.Cmd) error {
-	return errors.New("exporter: no detached uploader on this platform")
+func detached() (*syscall.SysProcAttr, error) {
+	return nil, errors.New("spool: no detached uploader on this platform")
 }
 
 // oNoFollow makes an open fail on a symbolic link where the platform can.

@@ -2,16 +2,12 @@
 
 package spool
 
-import (
-	"os/exec"
-	"syscall"
-)
+import "syscall"
 
-// detach puts the child in its own session: no controlling terminal, no
+// detached puts the child in its own session: no controlling terminal, no
 // signals from the shell's job control, not waited for by the shell.
-func detach(cmd *exec.Cmd) error {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	return nil
+func detached() (*syscall.SysProcAttr, error) {
+	return &syscall.SysProcAttr{Setsid: true}, nil
 }
 
 // oNoFollow makes an open fail on a symbolic link where the platform can.

@@ -2,20 +2,16 @@
 
 package spool
 
-import (
-	"os/exec"
-	"syscall"
-)
+import "syscall"
 
-// detach starts the child without a console, in its own process group,
+// detached starts the child without a console, in its own process group,
 // so that closing the terminal or Ctrl-C in it does not reach the child.
-func detach(cmd *exec.Cmd) error {
+func detached() (*syscall.SysProcAttr, error) {
 	const detachedProcess = 0x00000008
-	cmd.SysProcAttr = &syscall.SysProcAttr{
+	return &syscall.SysProcAttr{
 		CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP | detachedProcess,
 		HideWindow:    true,
-	}
-	return nil
+	}, nil
 }
 
 // oNoFollow makes an open fail on a symbolic link where the platform can.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -111,21 +110,32 @@ func (s *Spool) StartUploader() error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = uploaderEnv(os.Environ(), toolenv.Upload(cfg.Tool), token)
-	cmd.Dir = dir // not the user's folder: the child must not pin it
 	failed := func() { os.Remove(filepath.Join(dir, tokenPrefix+token)) }
-	if err := detach(cmd); err != nil {
+	sys, err := detached()
+	if err != nil {
 		failed()
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	// os.StartProcess rather than os/exec, which the tool need not link.
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
 		failed()
 		return fmt.Errorf("spool: starting the uploader: %w", err)
 	}
-	log.Debug("spool: uploader started", "pid", cmd.Process.Pid)
+	defer null.Close()
+	child, err := os.StartProcess(exe, []string{exe}, &os.ProcAttr{
+		Dir:   dir, // not the user's folder: the child must not pin it
+		Env:   uploaderEnv(os.Environ(), toolenv.Upload(cfg.Tool), token),
+		Files: []*os.File{null, null, null},
+		Sys:   sys,
+	})
+	if err != nil {
+		failed()
+		return fmt.Errorf("spool: starting the uploader: %w", err)
+	}
+	log.Debug("spool: uploader started", "pid", child.Pid)
 	// Reaps the child if this process outlives it; a CLI exits first.
-	go cmd.Wait()
+	go child.Wait()
 	return nil
 }
 
