@@ -140,13 +140,9 @@ func (s *Spool) flushLocked(ctx context.Context) error {
 		return err
 	}
 	s.written.Store(true)
-	kept, err := trimSpool(s.cfg, s.dir, time.Now(), s.log)
+	kept, size, err := trimSpool(s.cfg, s.dir, time.Now(), s.log)
 	if err != nil {
 		s.log.Debug("spool: spool not trimmed", "err", err)
-	}
-	var size int64
-	for _, f := range kept {
-		size += f.size
 	}
 	s.full.Store(len(kept) >= startFiles || size >= startBytes)
 	return nil
@@ -267,18 +263,19 @@ func sizeInName(name string) (int64, bool) {
 }
 
 // trimSpool deletes, oldest first, files older than MaxAge and files beyond
-// MaxFiles or MaxBytes. It returns the files that remain, oldest first.
-func trimSpool(cfg Config, dir string, now time.Time, log *slog.Logger) ([]spoolFile, error) {
+// MaxFiles or MaxBytes. It returns the files that remain, oldest first,
+// and their total size.
+func trimSpool(cfg Config, dir string, now time.Time, log *slog.Logger) (kept []spoolFile, size int64, err error) {
 	files, err := listSpool(dir, now)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var total int64
 	for _, f := range files {
 		total += f.size
 	}
 	maxAge, maxFiles, maxBytes := cfg.maxAge(), cfg.maxFiles(), cfg.maxBytes()
-	kept := files[:0:0]
+	kept = files[:0:0]
 	for i, f := range files {
 		left := len(files) - i
 		if now.Sub(f.created) <= maxAge && left <= maxFiles && total <= maxBytes {
@@ -291,7 +288,7 @@ func trimSpool(cfg Config, dir string, now time.Time, log *slog.Logger) ([]spool
 		log.Debug("spool: spool file dropped by the caps", "file", f.name, "age", now.Sub(f.created).Round(time.Second))
 		total -= f.size
 	}
-	return kept, nil
+	return kept, total, nil
 }
 
 // Queued reports how many invocations wait in the spool (of every

@@ -195,12 +195,23 @@ func TestSpoolCaps(t *testing.T) {
 			for i, age := range tc.ages {
 				writeTestFile(t, dir, "f"+string(rune('0'+i)), now.Add(-age))
 			}
-			kept, err := trimSpool(tc.cfg, dir, now, Config{}.logger())
+			kept, size, err := trimSpool(tc.cfg, dir, now, Config{}.logger())
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(kept) != len(tc.wantK) {
 				t.Errorf("trimSpool kept %d files, want %d", len(kept), len(tc.wantK))
+			}
+			var onDisk int64
+			for _, f := range kept {
+				fi, err := os.Stat(filepath.Join(dir, f.name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				onDisk += fi.Size()
+			}
+			if size != onDisk {
+				t.Errorf("trimSpool says the kept files hold %d bytes; on disk they hold %d", size, onDisk)
 			}
 			if got := spoolNames(t, dir); !slices.Equal(got, tc.wantK) {
 				t.Errorf("spool holds %q, want %q (oldest first)", got, tc.wantK)

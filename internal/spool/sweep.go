@@ -31,7 +31,7 @@ func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
 		}
 		// Files only: removing the lock file or the folder would let two
 		// processes hold "the" lock on different files.
-		if _, err := trimSpool(cfg, dir, time.Now(), log); err != nil {
+		if _, _, err := trimSpool(cfg, dir, time.Now(), log); err != nil {
 			log.Debug("spool: other spool not trimmed", "err", err)
 		}
 		held.Unlock()

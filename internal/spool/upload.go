@@ -118,7 +118,7 @@ func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadR
 	if err != nil {
 		return true, err
 	}
-	files, err := trimSpool(cfg, dir, time.Now(), log)
+	files, _, err := trimSpool(cfg, dir, time.Now(), log)
 	if err != nil {
 		return true, err
 	}

@@ -194,7 +194,7 @@ func TestUploadBurst(t *testing.T) {
 	for i := range 310 {
 		writeTestFile(t, cfg.SpoolDir, fmt.Sprintf("over-%03d", i), now.Add(time.Duration(i-310)*time.Millisecond))
 	}
-	files, err := trimSpool(cfg, cfg.SpoolDir, time.Now(), cfg.logger())
+	files, _, err := trimSpool(cfg, cfg.SpoolDir, time.Now(), cfg.logger())
 	if err != nil || len(files) != 300 {
 		t.Fatalf("trim kept %d files, %v; want 300", len(files), err)
 	}
