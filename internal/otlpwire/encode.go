@@ -434,37 +434,13 @@ func (e *encoder) value(num int, v attribute.Value) {
 		e.b = binary.AppendUvarint(e.b, uint64(len(b)))
 		e.b = append(e.b, b...)
 	case attribute.BOOLSLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsBoolSlice() {
-			el := e.open(listValues)
-			e.boolValue(x)
-			e.close(el)
-		}
-		e.close(arr)
+		arrayValue(e, v.AsBoolSlice(), e.boolValue)
 	case attribute.INT64SLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsInt64Slice() {
-			el := e.open(listValues)
-			e.intValue(x)
-			e.close(el)
-		}
-		e.close(arr)
+		arrayValue(e, v.AsInt64Slice(), e.intValue)
 	case attribute.FLOAT64SLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsFloat64Slice() {
-			el := e.open(listValues)
-			e.doubleValue(x)
-			e.close(el)
-		}
-		e.close(arr)
+		arrayValue(e, v.AsFloat64Slice(), e.doubleValue)
 	case attribute.STRINGSLICE:
-		arr := e.open(anyArray)
-		for _, x := range v.AsStringSlice() {
-			el := e.open(listValues)
-			e.strAlways(anyString, x)
-			e.close(el)
-		}
-		e.close(arr)
+		arrayValue(e, v.AsStringSlice(), func(x string) { e.strAlways(anyString, x) })
 	case attribute.SLICE:
 		arr := e.open(anyArray)
 		for _, x := range v.AsSlice() {
@@ -481,6 +457,18 @@ func (e *encoder) value(num int, v attribute.Value) {
 		e.strAlways(anyString, "INVALID")
 	}
 	e.close(at)
+}
+
+// arrayValue writes an ArrayValue member holding one AnyValue per item,
+// each written by member.
+func arrayValue[T any](e *encoder, items []T, member func(T)) {
+	arr := e.open(anyArray)
+	for _, x := range items {
+		el := e.open(listValues)
+		member(x)
+		e.close(el)
+	}
+	e.close(arr)
 }
 
 // The scalar members of AnyValue are a oneof: written even when zero.
