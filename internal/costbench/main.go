@@ -236,8 +236,7 @@ func (c benchCase) prepare(home string) error {
 // waitSpoolSent waits, for at most 5 s, until the spool of endpoint in
 // home holds no file and no uploader holds its lock.
 func waitSpoolSent(home, endpoint string) {
-	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
-	dir, err := spool.Dir(spool.Config{Tool: "pipectl", Endpoint: endpoint})
+	dir, err := spoolDirIn(home, endpoint)
 	if err != nil {
 		return
 	}
@@ -271,11 +270,17 @@ func stopUploaders(home string) {
 	}
 }
 
+// spoolDirIn returns pipectl's spool folder for endpoint in home, as the
+// runs see it (their XDG_CACHE_HOME).
+func spoolDirIn(home, endpoint string) (string, error) {
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
+	return spool.Dir(spool.Config{Tool: "pipectl", Endpoint: endpoint})
+}
+
 // writeBackoff marks the spool of endpoint in home as backing off for an
 // hour, as a failed upload does.
 func writeBackoff(home, endpoint string) error {
-	os.Setenv("XDG_CACHE_HOME", filepath.Join(home, ".cache"))
-	dir, err := spool.Dir(spool.Config{Tool: "pipectl", Endpoint: endpoint})
+	dir, err := spoolDirIn(home, endpoint)
 	if err != nil {
 		return err
 	}
