@@ -9,9 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/anontel/anontel/internal/lockfile"
-	"github.com/anontel/anontel/internal/spool"
 )
 
 // BenchmarkConsentOff is what a command pays when the user opted out with
@@ -62,17 +59,7 @@ func BenchmarkConsentOn(b *testing.B) {
 		inv.End(0, nil)
 		t.Shutdown()
 	}
-	spoolDir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
-	if err != nil {
-		b.Fatal(err)
-	}
-	os.MkdirAll(spoolDir, 0o700)
-	// An uploader waiting out its interval: no command starts another.
-	waiter, err := lockfile.TryLock(filepath.Join(spoolDir, "upload.wait"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer waiter.Unlock()
+	spoolDir := holdUploadWait(b, cfg)
 	once() // makes the ids
 	// The file as a user's is: written long ago (see readlimit.Cache).
 	old := time.Now().Add(-time.Hour)

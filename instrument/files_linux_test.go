@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/anontel/anontel/internal/lockfile"
-	"github.com/anontel/anontel/internal/spool"
 )
 
 // readCalls returns how many read system calls this process made so far.
@@ -55,17 +52,7 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	var stderr bytes.Buffer
 	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("TOOL_TELEMETRY_UPLOAD_INTERVAL", "1h"))
-	spoolDir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.MkdirAll(spoolDir, 0o700)
-	// An uploader waiting out its interval: no command starts another.
-	waiter, err := lockfile.TryLock(filepath.Join(spoolDir, "upload.wait"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer waiter.Unlock()
+	holdUploadWait(t, cfg)
 	run := func(between func()) (reads int) {
 		before := readCalls(t)
 		tel := Start(cfg)

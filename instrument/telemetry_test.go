@@ -22,8 +22,10 @@ import (
 
 	"github.com/anontel/anontel/consent"
 	"github.com/anontel/anontel/identity"
+	"github.com/anontel/anontel/internal/lockfile"
 	"github.com/anontel/anontel/internal/mask"
 	"github.com/anontel/anontel/internal/otlpsink"
+	"github.com/anontel/anontel/internal/spool"
 	"github.com/anontel/anontel/internal/toolenv"
 )
 
@@ -499,4 +501,24 @@ func TestProcessStart(t *testing.T) {
 	if got.After(now) || now.Sub(got) > time.Hour {
 		t.Errorf("processStart = %v, now %v", got, now)
 	}
+}
+
+// holdUploadWait plays, until the test ends, the uploader that waits out
+// its interval for cfg's spool, so that no command of the test starts one
+// (it would be the test binary). It returns the spool folder.
+func holdUploadWait(tb testing.TB, cfg Config) string {
+	tb.Helper()
+	dir, err := spool.Dir(spool.Config{Tool: cfg.Tool, Endpoint: cfg.Endpoint, LookupEnv: cfg.LookupEnv})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	waiter, err := lockfile.TryLock(filepath.Join(dir, "upload.wait"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { waiter.Unlock() })
+	return dir
 }

@@ -100,3 +100,14 @@ func writeTestFile(t testing.TB, dir, name string, created time.Time) {
 		t.Fatal(err)
 	}
 }
+
+// eventually polls cond until it holds or d has passed, and reports
+// whether it held.
+func eventually(d time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}

@@ -34,10 +34,8 @@ func TestUploaderStartsArePaced(t *testing.T) {
 	}
 	// Until the uploader holds upload.wait, a command may start another
 	// (which sends once and exits): the commands below come after.
-	for deadline := time.Now().Add(10 * time.Second); !waiting(h.spool); time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the uploader never took upload.wait")
-		}
+	if !eventually(10*time.Second, func() bool { return waiting(h.spool) }) {
+		t.Fatal("the uploader never took upload.wait")
 	}
 	want := []string{"paced-0#0"}
 	logs := make([]string, 4)
@@ -125,27 +123,19 @@ func TestDeadUploaderStrandsNothing(t *testing.T) {
 	h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
 	h.run("cli", "first")
 	first := h.waitUploaders(1)[0]
-	for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("the first span was not delivered")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !eventually(10*time.Second, func() bool { return len(c.Accepted()) > 0 }) {
+		t.Fatal("the first span was not delivered")
 	}
-	for deadline := time.Now().Add(10 * time.Second); !waiting(h.spool); time.Sleep(2 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the uploader never took upload.wait")
-		}
+	if !eventually(10*time.Second, func() bool { return waiting(h.spool) }) {
+		t.Fatal("the uploader never took upload.wait")
 	}
 	rep, _ := h.run("cli", "second") // the waiting uploader will send it
 	if strings.Contains(rep.Log, "uploader started") {
 		t.Errorf("an uploader started while one waits; log:\n%s", rep.Log)
 	}
 	killProcess(first.Pid)
-	for deadline := time.Now().Add(10 * time.Second); !processGone(first.Pid); {
-		if time.Now().After(deadline) {
-			t.Fatal("the killed uploader is still there")
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !eventually(10*time.Second, func() bool { return processGone(first.Pid) }) {
+		t.Fatal("the killed uploader is still there")
 	}
 	rep, _ = h.run("cli", "third")
 	if !strings.Contains(rep.Log, "uploader started") {
@@ -154,16 +144,13 @@ func TestDeadUploaderStrandsNothing(t *testing.T) {
 	next := h.waitUploaders(2)[1]
 	defer killProcess(next.Pid)
 	want := []string{"first#0", "second#0", "third#0"}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		got := c.Accepted()
+	var got []string
+	if !eventually(10*time.Second, func() bool {
+		got = c.Accepted()
 		slices.Sort(got)
-		if slices.Equal(got, want) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("collector got %v, want %v", got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
+		return slices.Equal(got, want)
+	}) {
+		t.Fatalf("collector got %v, want %v", got, want)
 	}
 }
 
@@ -220,10 +207,8 @@ func TestPlantedFIFOsDoNotHang(t *testing.T) {
 			t.Fatalf("%s is a FIFO: the command hung for %v: %v", name, time.Since(start).Round(time.Millisecond), err)
 		}
 		up := h.waitUploaders(1)[0]
-		for deadline := time.Now().Add(10 * time.Second); len(c.Accepted()) == 0; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s is a FIFO: the span was not sent", name)
-			}
+		if !eventually(10*time.Second, func() bool { return len(c.Accepted()) > 0 }) {
+			t.Fatalf("%s is a FIFO: the span was not sent", name)
 		}
 		killProcess(up.Pid)
 	}
