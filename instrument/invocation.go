@@ -48,7 +48,7 @@ func (t *Telemetry) Begin(ctx context.Context) *Invocation {
 		semconv.ProcessPID(os.Getpid()),
 		semconv.ProcessCommandArgs(args...),
 		semconv.ProcessCommandLine(strings.Join(args, " ")),
-		keyCI.Bool(isCI(t.cfg.LookupEnv)),
+		keyCI.Bool(t.ci),
 		keyConsent.String(consentKind(t.gate.Decision())),
 	}
 	name := strings.Join(t.masked.Path, " ")

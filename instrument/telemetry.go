@@ -56,6 +56,7 @@ type Telemetry struct {
 	proj     *identity.Project // the project as read once, nil outside one
 	gate     *consent.Gate
 	debug    bool
+	ci       bool      // run by a CI system (isCI)
 	started  time.Time // when this process started (see processStart)
 	// files reads telemetry.toml and .telemetry once per invocation, and
 	// again only when one changed (consent is decided again in End).
@@ -144,7 +145,8 @@ func newTelemetry(cfg Config) *Telemetry {
 		Logger:        t.log,
 		LookupEnv:     cfg.LookupEnv,
 	}
-	if isCI(cfg.LookupEnv) {
+	t.ci = isCI(cfg.LookupEnv)
+	if t.ci {
 		// A CI job's machine goes with its spool: an uploader waiting out
 		// its minute may not live to send, so each command starts one.
 		t.spoolCfg.UploadInterval = -1
