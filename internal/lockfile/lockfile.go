@@ -76,6 +76,29 @@ func Lock(path string, timeout time.Duration) (*Held, error) {
 	return check(path, f)
 }
 
+// TryLockOwn is TryLock, and LockOwn is Lock, for a lock file in a folder
+// of ours (the caller checked it, with privdir): an entry there that is
+// unsafe (a symbolic link, not a regular file, or a second name of another
+// file) can only be a leftover or a plant, and would keep the lock from
+// ever being taken, so it is removed (never what it points to) and the
+// lock taken again, once.
+func TryLockOwn(path string) (*Held, error) {
+	return own(path, func() (*Held, error) { return TryLock(path) })
+}
+
+// LockOwn: see TryLockOwn.
+func LockOwn(path string, timeout time.Duration) (*Held, error) {
+	return own(path, func() (*Held, error) { return Lock(path, timeout) })
+}
+
+func own(path string, take func() (*Held, error)) (*Held, error) {
+	h, err := take()
+	if errors.Is(err, ErrUnsafe) && os.Remove(path) == nil {
+		h, err = take()
+	}
+	return h, err
+}
+
 func newFlock(path string) (*flock.Flock, error) {
 	if err := refuseLink(path); err != nil {
 		return nil, err
@@ -83,12 +106,18 @@ func newFlock(path string) (*flock.Flock, error) {
 	return flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|openFlags), flock.SetPermissions(Perm)), nil
 }
 
-// check makes sure the locked file is a regular file: O_NONBLOCK let a
-// FIFO or device open without hanging, but it is no lock file of ours.
+// check makes sure the locked file is a regular file with no other name:
+// O_NONBLOCK let a FIFO or device open without hanging, but it is no lock
+// file of ours, and a second name (a hard link to another lock) would make
+// two locks one.
 func check(path string, f *flock.Flock) (*Held, error) {
 	fi, err := f.Stat()
-	if err == nil && !fi.Mode().IsRegular() {
+	switch {
+	case err != nil:
+	case !fi.Mode().IsRegular():
 		err = fmt.Errorf("lockfile: %s is a %v, not a regular file: %w", path, fi.Mode().Type(), ErrUnsafe)
+	case otherNames(fi):
+		err = fmt.Errorf("lockfile: %s has other names (hard links): %w", path, ErrUnsafe)
 	}
 	if err != nil {
 		f.Unlock()

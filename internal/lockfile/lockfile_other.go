@@ -18,3 +18,6 @@ func refuseLink(path string) error {
 	}
 	return nil
 }
+
+// otherNames: hard links are not looked for here.
+func otherNames(fs.FileInfo) bool { return false }

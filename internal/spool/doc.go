@@ -40,7 +40,12 @@
 // command, and the uploader then exits as soon as the spool is sent. The
 // default is 0 on Windows, where a waiting uploader would keep the tool's
 // .exe from being replaced; instrument also uses 0 in CI, whose machine
-// may be gone before a waiting uploader sends.
+// may be gone before a waiting uploader sends (the variable, when set,
+// wins there too). On Unix a waiting uploader keeps the executable busy
+// too: overwriting it in place (cp over it) fails with "text file busy"
+// for up to the interval, as it does while any run of the tool lasts;
+// installers that replace the file (install, go install, package managers)
+// are not affected.
 //
 // Upload holds a file lock (one uploader at a time; a second one returns
 // at once, and a command that finds the lock held starts none: the one at

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anontel/anontel/internal/lockfile"
+	"github.com/anontel/anontel/internal/privdir"
 )
 
 // The pace of uploader starts (Config.UploadInterval). The uploader that a
@@ -17,10 +18,13 @@ import (
 // uploader finished or died (a reboot), so what a dead uploader would have
 // sent goes with the next command.
 
+// waitLockPatience is how long a new uploader waits for upload.wait.
+const waitLockPatience = 100 * time.Millisecond
+
 // waiting reports whether an uploader holds upload.wait: it will send what
 // is spooled now before it exits.
 func waiting(dir string) bool {
-	held, err := lockfile.TryLock(filepath.Join(dir, waitName))
+	held, err := lockfile.TryLockOwn(filepath.Join(dir, waitName))
 	if err == nil {
 		held.Unlock()
 	}
@@ -39,8 +43,10 @@ func Serve(ctx context.Context, cfg Config, allowed func() bool) (UploadResult, 
 	interval := cfg.uploadInterval()
 	var wait *lockfile.Held
 	if interval > 0 {
-		if dir, err := cfg.spoolDir(); err == nil {
-			if held, err := lockfile.TryLock(filepath.Join(dir, waitName)); err == nil {
+		if dir, err := cfg.spoolDir(); err == nil && privdir.Check(dir) == nil {
+			// Waits out a command's check (waiting), which holds it for an
+			// instant; a waiting uploader holds it for long.
+			if held, err := lockfile.LockOwn(filepath.Join(dir, waitName), waitLockPatience); err == nil {
 				wait = held
 			}
 		}

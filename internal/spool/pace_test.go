@@ -213,3 +213,51 @@ func TestPlantedFIFOsDoNotHang(t *testing.T) {
 		killProcess(up.Pid)
 	}
 }
+
+// TestPlantedWaitLockKeepsPace: upload.wait planted as a symbolic link, or
+// as a second name of upload.lock, is replaced by the uploader (what it
+// points to is left alone), so pacing goes on: the next command starts no
+// uploader of its own.
+func TestPlantedWaitLockKeepsPace(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		plant func(h *host, wait string) error
+	}{
+		{"symbolic link", func(h *host, wait string) error {
+			return os.Symlink(filepath.Join(filepath.Dir(h.spool), "elsewhere"), wait)
+		}},
+		{"hard link to upload.lock", func(h *host, wait string) error {
+			lock := filepath.Join(h.spool, lockName)
+			if err := os.WriteFile(lock, nil, 0o600); err != nil {
+				return err
+			}
+			return os.Link(lock, wait)
+		}},
+	} {
+		c := newCollector(t, answerOK)
+		h := newHost(t, c.URL, toolenv.UploadInterval(testTool)+"=1h", envWork+"=1ms")
+		if err := os.MkdirAll(h.spool, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		elsewhere := filepath.Join(filepath.Dir(h.spool), "elsewhere")
+		if err := os.WriteFile(elsewhere, []byte("keep"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.plant(h, filepath.Join(h.spool, waitName)); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		h.run("cli", "first")
+		up := h.waitUploaders(1)[0]
+		if !eventually(10*time.Second, func() bool { return waiting(h.spool) && len(c.Accepted()) > 0 }) {
+			t.Fatalf("%s: the uploader did not send and wait: sent %v", tc.name, c.Accepted())
+		}
+		rep, _ := h.run("cli", "second")
+		if strings.Contains(rep.Log, "uploader started") {
+			t.Errorf("%s: pacing is off; log:\n%s", tc.name, rep.Log)
+		}
+		if data, err := os.ReadFile(elsewhere); string(data) != "keep" || err != nil {
+			t.Errorf("%s: the link's target changed: %q, %v", tc.name, data, err)
+		}
+		killProcess(up.Pid)
+	}
+}

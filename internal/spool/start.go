@@ -96,7 +96,7 @@ func (s *Spool) StartUploader() error {
 	// An uploader at work sends what was just spooled too (it looks again
 	// after letting go of the lock): no second process, so that a script
 	// running the tool in a loop does not start one per command.
-	if held, err := lockfile.TryLock(filepath.Join(dir, lockName)); errors.Is(err, lockfile.ErrBusy) {
+	if held, err := lockfile.TryLockOwn(filepath.Join(dir, lockName)); errors.Is(err, lockfile.ErrBusy) {
 		log.Debug("spool: uploader not started: one is at work")
 		return nil
 	} else if err == nil {

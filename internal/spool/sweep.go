@@ -25,7 +25,7 @@ func sweepOtherSpools(cfg Config, own string, log *slog.Logger) {
 		if privdir.Check(dir) != nil {
 			continue
 		}
-		held, err := lockfile.TryLock(filepath.Join(dir, lockName))
+		held, err := lockfile.TryLockOwn(filepath.Join(dir, lockName))
 		if err != nil {
 			continue
 		}

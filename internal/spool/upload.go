@@ -104,7 +104,7 @@ func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadR
 	if err := privdir.Check(dir); err != nil {
 		return true, fmt.Errorf("spool: %w", err)
 	}
-	held, err := lockfile.TryLock(filepath.Join(dir, lockName))
+	held, err := lockfile.TryLockOwn(filepath.Join(dir, lockName))
 	if errors.Is(err, lockfile.ErrBusy) {
 		return false, nil
 	}

@@ -210,15 +210,9 @@ func update(path string, syncNew bool, fn func(values map[string]any) (key strin
 		}
 		return fmt.Errorf("userfile: creating folder: %w", err)
 	}
-	lock, err := lockfile.Lock(path+".lock", lockTimeout)
-	if errors.Is(err, lockfile.ErrUnsafe) {
-		// The folder is ours (checked above); a lock file in it that is a
-		// link or not a file is not, and removing it (never its target) must
-		// not keep a user from saying no.
-		if os.Remove(path+".lock") == nil {
-			lock, err = lockfile.Lock(path+".lock", lockTimeout)
-		}
-	}
+	// The folder is ours (checked above): a planted lock file must not keep
+	// a user from saying no.
+	lock, err := lockfile.LockOwn(path+".lock", lockTimeout)
 	if err != nil {
 		return fmt.Errorf("userfile: locking %s: %w", path, err)
 	}
