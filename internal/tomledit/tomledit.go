@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -32,8 +33,7 @@ type Literal string
 //   - else "\n[table]\nkey = value\n" is appended.
 //
 // Every other byte is unchanged and inserted lines use the file's line ending.
-// value is a Literal or any value go-toml can encode as an inline value
-// (string, bool, integer, float, ...). The result is re-parsed; if data or the
+// value is a string, a bool or a Literal. The result is re-parsed; if data or the
 // result is not valid TOML an error wrapping ErrInvalid is returned instead.
 func SetKey(data []byte, table, key string, value any) ([]byte, error) {
 	if key == "" || !utf8.ValidString(key) || !utf8.ValidString(table) {
@@ -223,29 +223,76 @@ func validate(data []byte) error {
 	return nil
 }
 
-// encodeValue encodes v as an inline TOML value using go-toml.
+// encodeValue encodes v, a string, a bool or a Literal, as an inline TOML
+// value. It quotes by hand rather than with go-toml's encoder: that encoder
+// (reflection, struct plans, sorting) is about 90 KB of every tool's binary
+// for the two kinds of value written here. go-toml's decoder, which every
+// tool links anyway, reads each result back: a value that does not decode
+// to itself is refused.
 func encodeValue(v any) (string, error) {
-	if lit, ok := v.(Literal); ok {
-		var v map[string]any
-		if err := toml.Unmarshal([]byte("k = "+string(lit)), &v); err != nil || strings.ContainsAny(string(lit), "\r\n") {
-			return "", fmt.Errorf("tomledit: bad literal %q", string(lit))
+	var lit string
+	switch v := v.(type) {
+	case Literal:
+		lit = string(v)
+		if strings.ContainsAny(lit, "\r\n") {
+			return "", fmt.Errorf("tomledit: bad literal %q", lit)
 		}
-		return string(lit), nil
+	case bool:
+		lit = strconv.FormatBool(v)
+	case string:
+		if !utf8.ValidString(v) {
+			return "", errors.New("tomledit: string value is not valid UTF-8")
+		}
+		lit = quote(v)
+	default:
+		return "", fmt.Errorf("tomledit: value of type %T is not a string or a bool", v)
 	}
-	if s, ok := v.(string); ok && !utf8.ValidString(s) {
-		return "", errors.New("tomledit: string value is not valid UTF-8")
+	var doc map[string]any
+	if err := toml.Unmarshal([]byte("k = "+lit), &doc); err != nil {
+		return "", fmt.Errorf("tomledit: bad literal %q", lit)
 	}
-	var buf bytes.Buffer
-	enc := toml.NewEncoder(&buf)
-	if err := enc.Encode(map[string]any{"k": v}); err != nil {
-		return "", fmt.Errorf("tomledit: encode value: %w", err)
-	}
-	s := strings.TrimSuffix(buf.String(), "\n")
-	lit, ok := strings.CutPrefix(s, "k = ")
-	if !ok || strings.Contains(lit, "\n") {
-		return "", fmt.Errorf("tomledit: value of type %T is not an inline TOML value", v)
+	if _, isLit := v.(Literal); !isLit && doc["k"] != v {
+		return "", fmt.Errorf("tomledit: %q does not read back as the value written", lit)
 	}
 	return lit, nil
+}
+
+// quote returns s as a TOML string (TOML 1.0, "String"): a literal string
+// ('...', as go-toml writes one) when s needs no escape, else a basic string
+// with ", \ and the control characters escaped.
+func quote(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\'' || r < 0x20 && r != '\t' || r == 0x7f }) {
+		return "'" + s + "'"
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func isBare(s string) bool {

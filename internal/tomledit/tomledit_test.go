@@ -111,8 +111,8 @@ func TestSetKey(t *testing.T) {
 		{
 			name:  "non-bare key is quoted",
 			in:    "",
-			table: "t", key: "a b", value: 1,
-			want: "[t]\n'a b' = 1\n",
+			table: "t", key: "a b", value: "1",
+			want: "[t]\n'a b' = '1'\n",
 		},
 		{
 			name:  "string needing escapes",
@@ -167,16 +167,17 @@ func TestSetKeyErrors(t *testing.T) {
 		value   any
 		invalid bool // error wraps ErrInvalid
 	}{
-		{name: "input not TOML", in: "this is = = not toml", table: "t", key: "k", value: 1, invalid: true},
-		{name: "duplicate key in input", in: "a = 1\na = 2\n", table: "t", key: "k", value: 1, invalid: true},
-		{name: "table defined inline", in: "t = { a = 1 }\n", table: "t", key: "k", value: 1, invalid: true},
-		{name: "table is a dotted key of parent", in: "[tool]\nx.a = 1\n", table: "tool.x", key: "k", value: 1, invalid: true},
-		{name: "table is an array of tables", in: "[[t]]\nk = 1\n", table: "t", key: "k", value: 2, invalid: true},
-		{name: "table name not a table", in: "t = 1\n", table: "t", key: "k", value: 1, invalid: true},
+		{name: "input not TOML", in: "this is = = not toml", table: "t", key: "k", value: "v", invalid: true},
+		{name: "duplicate key in input", in: "a = 1\na = 2\n", table: "t", key: "k", value: "v", invalid: true},
+		{name: "table defined inline", in: "t = { a = 1 }\n", table: "t", key: "k", value: "v", invalid: true},
+		{name: "table is a dotted key of parent", in: "[tool]\nx.a = 1\n", table: "tool.x", key: "k", value: "v", invalid: true},
+		{name: "table is an array of tables", in: "[[t]]\nk = 1\n", table: "t", key: "k", value: "v", invalid: true},
+		{name: "table name not a table", in: "t = 1\n", table: "t", key: "k", value: "v", invalid: true},
 		{name: "bad literal", in: "", table: "t", key: "k", value: Literal("not a value")},
-		{name: "value not inline", in: "", table: "t", key: "k", value: map[string]any{"a": map[string]any{"b": 1}}},
-		{name: "empty key", in: "", table: "t", key: "", value: 1},
-		{name: "bad table name", in: "", table: "a..b", key: "k", value: 1},
+		{name: "neither a string nor a bool", in: "", table: "t", key: "k", value: 1},
+		{name: "empty key", in: "", table: "t", key: "", value: "v"},
+		{name: "bad table name", in: "", table: "a..b", key: "k", value: "v"},
+		{name: "string not UTF-8", in: "", table: "t", key: "k", value: "a\xffb"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,6 +189,45 @@ func TestSetKeyErrors(t *testing.T) {
 				t.Fatalf("errors.Is(err, ErrInvalid) = %v, want %v (err: %v)", !tc.invalid, tc.invalid, err)
 			}
 		})
+	}
+}
+
+// TestEncodeValue: each value is written in the form go-toml writes it, and
+// go-toml's decoder reads it back as the same value.
+func TestEncodeValue(t *testing.T) {
+	tests := []struct {
+		value any
+		want  string
+	}{
+		{"abc", `'abc'`},
+		{"", `''`},
+		{"tab\there", "'tab\there'"},
+		{"it's", `"it's"`},
+		{`a "quoted" \ path`, `'a "quoted" \ path'`},
+		{"it's \"x\" \\", `"it's \"x\" \\"`},
+		{"line\nbreak\r\n", `"line\nbreak\r\n"`},
+		{"\b\f\x00\x1f\x7f", `"\b\f\u0000\u001F\u007F"`},
+		{"naïve ☃ 🎉", `'naïve ☃ 🎉'`},
+		{"\u2028", "'\u2028'"},
+		{true, "true"},
+		{false, "false"},
+		{Literal(`"x"`), `"x"`},
+	}
+	for _, tc := range tests {
+		got, err := encodeValue(tc.value)
+		if err != nil {
+			t.Fatalf("encodeValue(%q): %v", tc.value, err)
+		}
+		if got != tc.want {
+			t.Errorf("encodeValue(%q) = %s, want %s", tc.value, got, tc.want)
+		}
+		var doc map[string]any
+		if err := toml.Unmarshal([]byte("k = "+got), &doc); err != nil {
+			t.Fatalf("go-toml cannot read %s: %v", got, err)
+		}
+		if _, lit := tc.value.(Literal); !lit && doc["k"] != tc.value {
+			t.Errorf("%s reads back as %q, want %q", got, doc["k"], tc.value)
+		}
 	}
 }
 
