@@ -24,7 +24,7 @@ const (
 // NewDirect returns an OTLP/HTTP span exporter for long-running programs
 // and existing TracerProviders (use it under a BatchSpanProcessor). It
 // sends the request otlptracehttp would, encoded as the spool encodes it,
-// with the uploader's rules: protobuf, gzip, Config.AttemptTimeout per
+// with the uploader's rules: protobuf, uncompressed, Config.AttemptTimeout per
 // request, retry on 408, 429, 5xx and network errors with growing waits
 // (0.5s doubling to 5s, or Retry-After when longer) for at most
 // Config.RetryMaxTime; a retry that Retry-After would push past

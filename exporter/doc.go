@@ -3,10 +3,10 @@
 // breaking them.
 //
 // NewDirect is an OTLP/HTTP exporter for long-running programs and existing
-// providers (use it under a BatchSpanProcessor, behind processor.New): gzip,
-// a short timeout per request, a bounded retry that honours Retry-After,
-// and failures in the debug log only. NewDebug writes what would be sent,
-// as OTLP/JSON, and sends nothing.
+// providers (use it under a BatchSpanProcessor, behind processor.New): no
+// compression, a short timeout per request, a bounded retry that honours
+// Retry-After, and failures in the debug log only. NewDebug writes what
+// would be sent, as OTLP/JSON, and sends nothing.
 //
 // Command-line tools use package instrument instead, whose spans go to a
 // local spool that a detached uploader ships after the command has

@@ -2,7 +2,6 @@ package otlphttp
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -45,22 +44,19 @@ type UnavailableError struct {
 
 func (e *UnavailableError) Error() string { return e.Msg }
 
-// Post sends one OTLP/HTTP protobuf request body, gzipped, in one attempt
-// bounded by timeout.
+// Post sends one OTLP/HTTP protobuf request body in one attempt bounded by
+// timeout. The body is not compressed (OTLP's default): a minute of spans is
+// a few kilobytes, no more than the TLS handshake that carries it, while a
+// gzip writer cost the uploader 0.7 ms of CPU and 0.9 MB per upload, and
+// every tool 41 KB of binary.
 func Post(ctx context.Context, client *http.Client, endpoint string, timeout time.Duration, body []byte) (Verdict, error) {
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(body)
-	zw.Close()
-
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, endpoint, bytes.NewReader(gz.Bytes()))
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return Unavailable, &UnavailableError{Msg: "building the request: " + err.Error()}
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("Content-Encoding", "gzip")
 	req.Header.Set("User-Agent", "anontel-exporter")
 	resp, err := client.Do(req)
 	if err != nil {
