@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -135,5 +136,28 @@ func BenchmarkManyArgs(b *testing.B) {
 				b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/arg")
 			})
 		}
+	}
+}
+
+// BenchmarkOnEndClean is the processor's own work on one span without
+// argument data, in front of a processor that does nothing: what
+// BenchmarkPipeline's clean ratio is made of, without the batcher's noise.
+func BenchmarkOnEndClean(b *testing.B) {
+	g := &gate{}
+	g.on.Store(true)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec), sdktrace.WithResource(NewResource("pipectl", "0.3.0")))
+	_, span := tp.Tracer("bench").Start(context.Background(), "pipectl run", trace.WithAttributes(
+		attribute.String("process.executable.name", "pipectl"),
+		attribute.Int("process.exit.code", 0),
+		attribute.Bool("ci", false),
+	))
+	span.End()
+	s := rec.Ended()[0]
+	p := New(discard{}, Config{Consent: g, Root: testTree(), ServiceName: "pipectl", ServiceVersion: "0.3.0",
+		Args: []string{"run", "--pipeline", "data_science", "--env=prod", "--runner", "parallel"}})
+	b.ReportAllocs()
+	for b.Loop() {
+		p.OnEnd(s)
 	}
 }

@@ -98,16 +98,23 @@ type Processor struct {
 	consent  Consent
 	masker   *mask.Masker
 	argKeys  []attribute.Key
-	fixed    map[attribute.Key]struct{} // keys whose text is not scrubbed
-	trusted  map[attribute.Key]struct{} // keys whose values are passed as they are
-	global   *scrubber                  // secrets of Config.Args
-	args     mask.Result                // Config.Args masked
-	resource *sdkresource.Resource      // replaces every span's resource; nil: Config.KeepResource
-	drop     []string                   // Config.DropKeyPrefixes
-	scope    string                     // only spans of this scope pass, if set
+	kinds    map[attribute.Key]keyKind // fixed and trusted keys: one lookup per attribute
+	global   *scrubber                 // secrets of Config.Args
+	args     mask.Result               // Config.Args masked
+	resource *sdkresource.Resource     // replaces every span's resource; nil: Config.KeepResource
+	drop     []string                  // Config.DropKeyPrefixes
+	scope    string                    // only spans of this scope pass, if set
 
 	res atomic.Pointer[resourceView] // last resource seen and its masked form
 }
+
+// keyKind is how an attribute of a fixed or trusted key is treated.
+type keyKind uint8
+
+const (
+	keyFixed   keyKind = iota + 1 // the key is not scrubbed; its value is
+	keyTrusted                    // the attribute passes as it is
+)
 
 type resourceView struct {
 	in, out *sdkresource.Resource
@@ -125,30 +132,30 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 			keys = append(keys, k)
 		}
 	}
-	fixed := map[attribute.Key]struct{}{}
+	kinds := map[attribute.Key]keyKind{}
 	for _, list := range [][]attribute.Key{fixedKeys, keys, cfg.FixedKeys} {
 		for _, k := range list {
-			fixed[k] = struct{}{}
+			kinds[k] = keyFixed
 		}
 	}
-	trusted := map[attribute.Key]struct{}{}
 	for _, k := range cfg.TrustedKeys {
 		if !containsKey(keys, k) {
-			trusted[k] = struct{}{}
+			kinds[k] = keyTrusted
 		}
 	}
 	var args mask.Result
 	if len(cfg.Args) > 0 {
 		args = m.Mask(cfg.Args)
 	}
+	global := newScrubber(m, args.Secrets)
+	global.clean = &cleanSet{}
 	return &Processor{
 		next:     next,
 		consent:  cfg.Consent,
 		masker:   m,
 		argKeys:  keys,
-		fixed:    fixed,
-		trusted:  trusted,
-		global:   newScrubber(m, args.Secrets),
+		kinds:    kinds,
+		global:   global,
 		args:     args,
 		resource: resourceFor(cfg),
 		drop:     slices.Clone(cfg.DropKeyPrefixes),

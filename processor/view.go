@@ -183,9 +183,8 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			// not scrubbed (a short secret inside "pipectl" reveals nothing).
 			v, _ := p.maskArgMemo(memo, kv.Value)
 			nkv, changed = attribute.KeyValue{Key: kv.Key, Value: v}, v != kv.Value
-		} else if _, trusted := p.trusted[kv.Key]; !trusted {
-			_, fixed := p.fixed[kv.Key]
-			nkv, changed = scrubKV(kv, sc, !fixed)
+		} else if kind := p.kinds[kv.Key]; kind != keyTrusted {
+			nkv, changed = scrubKV(kv, sc, kind != keyFixed)
 		}
 		switch {
 		case changed && out == nil:
@@ -266,6 +265,9 @@ func (p *Processor) resourceView(r *sdkresource.Resource) *resourceView {
 	if r != nil {
 		// Its arguments are scrubbed from the spans even when it is replaced.
 		v.sc = p.global.with(p.argSecrets(nil, r.Attributes(), nil))
+		if v.sc != p.global {
+			v.sc.clean = &cleanSet{} // it lives as long as the resource
+		}
 		if p.resource == nil {
 			v.out = p.maskResource(r, v.sc)
 		}
