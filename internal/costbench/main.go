@@ -43,10 +43,17 @@ func run(runs int, micro bool, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// The references are notelemetry builds that link what the telemetry
+	// build must: net/http and TLS to upload, the OpenTelemetry SDK to
+	// record spans, and both. Run in place of the telemetry build, they
+	// show the floor of any design that does that work in the tool's own
+	// binary.
 	builds := []*build{
 		{name: "telemetry"},
 		{name: "notelemetry", tags: "notelemetry"},
 		{name: "notelemetry+net/http", tags: "notelemetry costbench_nethttp"},
+		{name: "notelemetry+OTel SDK", tags: "notelemetry costbench_otelsdk"},
+		{name: "notelemetry+OTel SDK+net/http", tags: "notelemetry costbench_otelsdk costbench_nethttp"},
 	}
 	for _, b := range builds {
 		b.bin = filepath.Join(tmp, strings.ReplaceAll(b.name, "/", "_"))
@@ -89,9 +96,12 @@ func run(runs int, micro bool, out io.Writer) error {
 		{name: "on, in back-off", endpoint: sink.URL, noticed: true, backoff: true},
 		{name: "on, collector up, an uploader per command", endpoint: sink.URL, noticed: true, settle: true,
 			env: []string{"PIPECTL_TELEMETRY_UPLOAD_INTERVAL=0"}},
-		// What linking net/http and TLS alone costs a start: the floor of
-		// any tool that uploads over HTTPS from its own binary.
-		{name: "reference: notelemetry+net/http in the telemetry column", endpoint: sink.URL, noticed: true, reference: true},
+		// What linking alone costs a start: the floor of any tool that
+		// uploads over HTTPS, or records spans with the SDK, in its own
+		// binary.
+		{name: "reference: notelemetry+net/http in the telemetry column", endpoint: sink.URL, noticed: true, reference: builds[2]},
+		{name: "reference: notelemetry+OTel SDK in the telemetry column", endpoint: sink.URL, noticed: true, reference: builds[3]},
+		{name: "reference: notelemetry+OTel SDK+net/http in the telemetry column", endpoint: sink.URL, noticed: true, reference: builds[4]},
 	}
 	fmt.Fprintf(out, "Machine: %s, %d CPUs, %s %s/%s; %d alternating runs of `pipectl info` per case and build.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, runs)
@@ -99,8 +109,8 @@ func run(runs int, micro bool, out io.Writer) error {
 	fmt.Fprintln(out, "|---|---|---|---|---|")
 	for _, c := range cases {
 		bin := on.bin
-		if c.reference {
-			bin = builds[2].bin
+		if c.reference != nil {
+			bin = c.reference.bin
 		}
 		tOn, tOff, err := c.measure(tmp, bin, off.bin, runs)
 		if err != nil {
@@ -151,9 +161,8 @@ type benchCase struct {
 	// settle waits after each run until its uploader has sent the spool,
 	// so that no uploader competes with the next run (of either build).
 	settle bool
-	// reference runs the notelemetry+net/http build in place of the
-	// telemetry build.
-	reference bool
+	// reference, when set, runs in place of the telemetry build.
+	reference *build
 }
 
 // measure runs the two builds alternately and returns their wall times.

@@ -13,10 +13,10 @@ import (
 )
 
 // microBenchmarks runs the in-process benchmarks that the cost goals name
-// and prints the median of five runs of each.
+// and prints the median of five runs of each, and the pipeline's ratios.
 func microBenchmarks(out io.Writer) error {
 	args := []string{"test", "-run", "^$", "-benchmem", "-count", "5",
-		"-bench", "BenchmarkPipeline|BenchmarkManyArgs|BenchmarkSpoolWrite|BenchmarkEncode|BenchmarkUpload$|BenchmarkConsentOff|BenchmarkConsentOn",
+		"-bench", "BenchmarkPipeline|BenchmarkOnEndClean|BenchmarkManyArgs|BenchmarkSpoolWrite|BenchmarkEncode|BenchmarkUpload$|BenchmarkConsentOff|BenchmarkConsentOn",
 		"./processor", "./internal/spool", "./instrument"}
 	cmd := exec.Command("go", args...)
 	var buf bytes.Buffer
@@ -64,6 +64,26 @@ func microBenchmarks(out io.Writer) error {
 		slices.Sort(other)
 		fmt.Fprintf(out, "| %s | %s | %.0f | %.0f | %s |\n", strings.TrimPrefix(name, "Benchmark"),
 			duration(med(m["ns/op"])), med(m["B/op"]), med(m["allocs/op"]), strings.Join(other, ", "))
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| pipeline: spans/s with the processor over the batcher alone | median of the 5 paired runs | lowest | highest |")
+	fmt.Fprintln(out, "|---|---|---|---|")
+	for _, name := range order {
+		kind, ok := strings.CutSuffix(name, "/plain")
+		if !ok || results[kind+"/processor"] == nil {
+			continue
+		}
+		// Each -count round runs plain then processor: a ratio within one
+		// round cancels the machine's drift between rounds.
+		plain, proc := results[name].metrics["ns/op"], results[kind+"/processor"].metrics["ns/op"]
+		var ratios []float64
+		for i := range min(len(plain), len(proc)) {
+			ratios = append(ratios, plain[i]/proc[i])
+		}
+		slices.Sort(ratios)
+		if len(ratios) > 0 {
+			fmt.Fprintf(out, "| %s | %.2f× | %.2f× | %.2f× |\n", strings.TrimPrefix(kind, "Benchmark"), med(ratios), ratios[0], ratios[len(ratios)-1])
+		}
 	}
 	return nil
 }
