@@ -147,15 +147,13 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 	if len(cfg.Args) > 0 {
 		args = m.Mask(cfg.Args)
 	}
-	global := newScrubber(m, args.Secrets)
-	global.clean = &cleanSet{}
 	return &Processor{
 		next:     next,
 		consent:  cfg.Consent,
 		masker:   m,
 		argKeys:  keys,
 		kinds:    kinds,
-		global:   global,
+		global:   newScrubber(m, args.Secrets),
 		args:     args,
 		resource: resourceFor(cfg),
 		drop:     slices.Clone(cfg.DropKeyPrefixes),

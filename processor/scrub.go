@@ -38,10 +38,6 @@ type scrubber struct {
 
 	rawOnce sync.Once
 	rawSet  map[string]struct{} // raw as a set, made when with first needs it
-
-	// clean, when set (on the scrubbers that live as long as the
-	// Processor), holds strings scrub left unchanged.
-	clean *cleanSet
 }
 
 // newScrubber keeps the raw secrets worth scrubbing and the forms other
@@ -327,13 +323,7 @@ func (sc *scrubber) cover(s string) []span {
 // returned untouched, without allocating) when no secret occurs in it, or
 // when s consists only of allow-listed words, which can reveal nothing.
 func (sc *scrubber) scrub(s string) (out string, changed bool) {
-	if len(s) < minSecret || sc.empty() || sc.clean != nil && sc.clean.has(s) {
-		return s, false
-	}
-	if onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
-		if sc.clean != nil {
-			sc.clean.add(s)
-		}
+	if len(s) < minSecret || sc.empty() || onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
 		return s, false
 	}
 	// Each round replaces every occurrence (overlapping ones merged) at

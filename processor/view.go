@@ -265,9 +265,6 @@ func (p *Processor) resourceView(r *sdkresource.Resource) *resourceView {
 	if r != nil {
 		// Its arguments are scrubbed from the spans even when it is replaced.
 		v.sc = p.global.with(p.argSecrets(nil, r.Attributes(), nil))
-		if v.sc != p.global {
-			v.sc.clean = &cleanSet{} // it lives as long as the resource
-		}
 		if p.resource == nil {
 			v.out = p.maskResource(r, v.sc)
 		}
