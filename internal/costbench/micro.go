@@ -13,39 +13,46 @@ import (
 )
 
 // microBenchmarks runs the in-process benchmarks that the cost goals name
-// and prints the median of five runs of each, and the pipeline's ratios.
+// in five rounds and prints the median of each, and the pipeline's ratios.
 func microBenchmarks(out io.Writer) error {
-	args := []string{"test", "-run", "^$", "-benchmem", "-count", "5",
+	const rounds = 5
+	args := []string{"test", "-run", "^$", "-benchmem", "-count", "1",
 		"-bench", "BenchmarkPipeline|BenchmarkOnEndClean|BenchmarkManyArgs|BenchmarkSpoolWrite|BenchmarkEncode|BenchmarkUpload$|BenchmarkConsentOff|BenchmarkConsentOn",
 		"./processor", "./internal/spool", "./instrument"}
-	cmd := exec.Command("go", args...)
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, buf.String())
-	}
 	type result struct{ metrics map[string][]float64 }
 	results := map[string]*result{}
 	var order []string
-	sc := bufio.NewScanner(&buf)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
-			continue
+	// A round runs each benchmark once, so a pipeline's plain and processor
+	// runs of one round are back to back: their ratio cancels the drift of
+	// the machine between rounds (-count 5 would run each five times in a
+	// row).
+	for range rounds {
+		cmd := exec.Command("go", args...)
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, buf.String())
 		}
-		name := f[0]
-		if i := strings.LastIndex(name, "-"); i > 0 {
-			name = name[:i] // the GOMAXPROCS suffix
-		}
-		r := results[name]
-		if r == nil {
-			r = &result{metrics: map[string][]float64{}}
-			results[name] = r
-			order = append(order, name)
-		}
-		for i := 2; i+1 < len(f); i += 2 {
-			if v, err := strconv.ParseFloat(f[i], 64); err == nil {
-				r.metrics[f[i+1]] = append(r.metrics[f[i+1]], v)
+		sc := bufio.NewScanner(&buf)
+		for sc.Scan() {
+			f := strings.Fields(sc.Text())
+			if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+				continue
+			}
+			name := f[0]
+			if i := strings.LastIndex(name, "-"); i > 0 {
+				name = name[:i] // the GOMAXPROCS suffix
+			}
+			r := results[name]
+			if r == nil {
+				r = &result{metrics: map[string][]float64{}}
+				results[name] = r
+				order = append(order, name)
+			}
+			for i := 2; i+1 < len(f); i += 2 {
+				if v, err := strconv.ParseFloat(f[i], 64); err == nil {
+					r.metrics[f[i+1]] = append(r.metrics[f[i+1]], v)
+				}
 			}
 		}
 	}
@@ -66,15 +73,13 @@ func microBenchmarks(out io.Writer) error {
 			duration(med(m["ns/op"])), med(m["B/op"]), med(m["allocs/op"]), strings.Join(other, ", "))
 	}
 	fmt.Fprintln(out)
-	fmt.Fprintln(out, "| pipeline: spans/s with the processor over the batcher alone | median of the 5 paired runs | lowest | highest |")
+	fmt.Fprintln(out, "| pipeline: spans/s with the processor over the batcher alone | median of the 5 rounds | lowest | highest |")
 	fmt.Fprintln(out, "|---|---|---|---|")
 	for _, name := range order {
 		kind, ok := strings.CutSuffix(name, "/plain")
 		if !ok || results[kind+"/processor"] == nil {
 			continue
 		}
-		// Each -count round runs plain then processor: a ratio within one
-		// round cancels the machine's drift between rounds.
 		plain, proc := results[name].metrics["ns/op"], results[kind+"/processor"].metrics["ns/op"]
 		var ratios []float64
 		for i := range min(len(plain), len(proc)) {
