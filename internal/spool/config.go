@@ -30,8 +30,8 @@ const (
 )
 
 // An uploader starts before its interval is over when the spool holds this
-// much: about one request's worth (see maxBatchFiles), and a tenth of the
-// caps, so that waiting for the interval never costs a file.
+// much: a few requests' worth (see maxBatchFiles and maxBatchBytes), and a
+// tenth of the caps, so that waiting for the interval never costs a file.
 const (
 	startFiles = 100
 	startBytes = 256 << 10

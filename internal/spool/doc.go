@@ -75,9 +75,10 @@
 // waiting out its interval) and, after a failure, upload.next (the time
 // before which no upload is tried).
 //
-// The uploader sends the files oldest first, up to 200 files or 512 KiB
-// in one request (a burst of commands goes in a few requests), and removes
-// them when it is answered 2xx.
+// The uploader sends the files oldest first, up to 200 files or 48 KiB
+// in one request (a burst of commands goes in a few requests; requests are
+// not compressed, and 48 KiB is what a 100 kbit/s link sends within the
+// 5 s attempt timeout), and removes them when it is answered 2xx.
 //
 // The loss rule: the oldest files are dropped first when the spool is over
 // 1000 files, 4 MiB in total or 7 days of age, and an invocation keeps at

@@ -171,10 +171,13 @@ func (u *uploader) drain(ctx context.Context, seen map[string]bool, res *UploadR
 
 // Bounds of one request of the uploader: a burst of recorded invocations
 // goes in a few requests, each well under a collector's usual 1 MiB cap
-// on a request body.
+// on a request body. Requests go uncompressed, so the bytes are kept to
+// what a slow link (100 kbit/s) sends within the attempt timeout: a
+// request that always timed out would be sent again and again, and the
+// spool behind it would never drain.
 const (
 	maxBatchFiles = 200
-	maxBatchBytes = 512 << 10
+	maxBatchBytes = 48 << 10
 )
 
 // batchLen returns how many of files, oldest first, go in the next
