@@ -35,7 +35,8 @@ func (p *Processor) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 
 	// Secrets of argument attributes in the resource or this span apply to
 	// all of the span.
-	rv := p.resourceView(s.Resource())
+	in := s.Resource()
+	rv := p.resourceView(in)
 	sc := rv.sc
 	var memo *argMemo
 	if p.hasArgs(attrs) || p.eventsHaveArgs(events) || p.linksHaveArgs(links) {
@@ -62,7 +63,7 @@ func (p *Processor) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 	if sc != rv.sc && res != nil && p.resource == nil {
 		res = p.maskResource(res, sc)
 	}
-	resChanged := res != s.Resource()
+	resChanged := res != in
 	if !(nameChanged || attrsChanged || eventsChanged || linksChanged || statusChanged || resChanged) {
 		return s
 	}
@@ -71,7 +72,7 @@ func (p *Processor) view(s sdktrace.ReadOnlySpan) sdktrace.ReadOnlySpan {
 
 // isArgKey reports whether kv is argument data: an argument key holding
 // anything that can carry text.
-func (p *Processor) isArgKey(kv attribute.KeyValue) bool {
+func (p *Processor) isArgKey(kv *attribute.KeyValue) bool {
 	switch kv.Value.Type() {
 	case attribute.STRING, attribute.STRINGSLICE, attribute.BYTESLICE, attribute.SLICE, attribute.MAP:
 		return containsKey(p.argKeys, kv.Key)
@@ -80,8 +81,8 @@ func (p *Processor) isArgKey(kv attribute.KeyValue) bool {
 }
 
 func (p *Processor) hasArgs(attrs []attribute.KeyValue) bool {
-	for _, kv := range attrs {
-		if p.isArgKey(kv) {
+	for i := range attrs {
+		if p.isArgKey(&attrs[i]) {
 			return true
 		}
 	}
@@ -157,8 +158,8 @@ func (p *Processor) maskArg(v attribute.Value) (attribute.Value, mask.Result) {
 }
 
 func (p *Processor) argSecrets(memo *argMemo, attrs []attribute.KeyValue, secrets []string) []string {
-	for _, kv := range attrs {
-		if p.isArgKey(kv) {
+	for i := range attrs {
+		if kv := &attrs[i]; p.isArgKey(kv) {
 			_, res := p.maskArgMemo(memo, kv.Value)
 			secrets = append(secrets, res.Secrets...)
 		}
@@ -169,7 +170,8 @@ func (p *Processor) argSecrets(memo *argMemo, attrs []attribute.KeyValue, secret
 // maskAttrs returns attrs, or a copy with changes; the input is never written.
 func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scrubber) ([]attribute.KeyValue, bool) {
 	var out []attribute.KeyValue // nil until something changes; then attrs so far, changed
-	for i, kv := range attrs {
+	for i := range attrs {
+		kv := &attrs[i] // not copied: most attributes pass unchanged
 		if p.dropped(kv.Key) {
 			if out == nil {
 				out = append(make([]attribute.KeyValue, 0, len(attrs)), attrs[:i]...)
@@ -193,7 +195,7 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 		case changed:
 			out = append(out, nkv)
 		case out != nil:
-			out = append(out, kv)
+			out = append(out, *kv)
 		}
 	}
 	if out == nil {
@@ -289,17 +291,24 @@ func (p *Processor) maskResource(r *sdkresource.Resource, sc *scrubber) *sdkreso
 
 // scrubKV scrubs a value, at any depth of slices and maps, and the key
 // unless it is fixed: code may name keys after user input ("flag."+name).
-func scrubKV(kv attribute.KeyValue, sc *scrubber, scrubKey bool) (attribute.KeyValue, bool) {
+// It returns changed == false, and no KeyValue, when nothing was scrubbed.
+func scrubKV(kv *attribute.KeyValue, sc *scrubber, scrubKey bool) (attribute.KeyValue, bool) {
 	if sc.empty() {
-		return kv, false
+		return attribute.KeyValue{}, false
 	}
 	k, keyChanged := string(kv.Key), false
 	if scrubKey {
 		k, keyChanged = sc.scrub(k)
 	}
-	v, valueChanged := scrubValue(kv.Value, sc)
+	v, valueChanged := kv.Value, false
+	switch kv.Value.Type() {
+	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE:
+		// No text to scrub.
+	default:
+		v, valueChanged = scrubValue(kv.Value, sc)
+	}
 	if !keyChanged && !valueChanged {
-		return kv, false
+		return attribute.KeyValue{}, false
 	}
 	return attribute.KeyValue{Key: attribute.Key(k), Value: v}, true
 }
@@ -339,10 +348,10 @@ func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
 	case attribute.MAP:
 		list := v.AsMap()
 		changed := false
-		for i, kv := range list {
-			var c bool
-			list[i], c = scrubKV(kv, sc, true)
-			changed = changed || c
+		for i := range list {
+			if kv, c := scrubKV(&list[i], sc, true); c {
+				list[i], changed = kv, true
+			}
 		}
 		if changed {
 			return attribute.MapValue(list...), true
