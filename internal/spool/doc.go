@@ -70,7 +70,9 @@
 // folders. Each folder is 0700; each file is 0600, named
 // <unix-nanoseconds>-<pid>-<random>-s<size>.otlp, holds one invocation's spans as
 // an uncompressed OTLP ExportTraceServiceRequest in protobuf, and is
-// written to a temporary name and renamed. The folder also holds
+// written to a temporary name and renamed. An invocation whose spans encode
+// to more than a request holds (48 KiB, below) is written as several files
+// of at most that size, but for a single larger span. The folder also holds
 // upload.lock (the uploader's lock), upload.wait (held by the uploader
 // waiting out its interval) and, after a failure, upload.next (the time
 // before which no upload is tried).

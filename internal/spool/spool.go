@@ -130,22 +130,50 @@ func (s *Spool) flushLocked(ctx context.Context) error {
 	s.spans = nil
 	// Encoding is local and fast: a caller's expired context must not lose
 	// the spans.
-	body, err := otlpwire.Encode(context.WithoutCancel(ctx), spans)
+	bodies, err := encodeFiles(context.WithoutCancel(ctx), spans)
 	if err != nil {
 		s.log.Debug("spool: spool not written", "err", err)
 		return err
 	}
-	if err := writeSpoolFile(s.cfg, s.dir, body, time.Now()); err != nil {
-		s.log.Debug("spool: spool not written", "err", err)
-		return err
+	for _, body := range bodies {
+		if err := writeSpoolFile(s.cfg, s.dir, body, time.Now()); err != nil {
+			s.log.Debug("spool: spool not written", "err", err)
+			return err
+		}
+		s.written.Store(true)
 	}
-	s.written.Store(true)
 	kept, size, err := trimSpool(s.cfg, s.dir, time.Now(), s.log)
 	if err != nil {
 		s.log.Debug("spool: spool not trimmed", "err", err)
 	}
 	s.full.Store(len(kept) >= startFiles || size >= startBytes)
 	return nil
+}
+
+// encodeFiles encodes spans as one request, or, when that is over
+// maxBatchBytes, as several of at most that size (a single span may be
+// larger): a file goes whole in one request, and a request must pass a
+// slow link within the attempt timeout, or it would block the spool.
+func encodeFiles(ctx context.Context, spans []sdktrace.ReadOnlySpan) ([][]byte, error) {
+	body, err := otlpwire.Encode(ctx, spans)
+	if err != nil || len(body) <= maxBatchBytes || len(spans) == 1 {
+		return [][]byte{body}, err
+	}
+	// Parts of about two thirds of the cap, split by count, so that one
+	// more encoding usually does; a part still over it (its spans are
+	// larger than most) is split again, into at least two.
+	target := maxBatchBytes * 2 / 3
+	parts := (len(body) + target - 1) / target // at least 2
+	per := (len(spans) + parts - 1) / parts
+	var out [][]byte
+	for i := 0; i < len(spans); i += per {
+		part, err := encodeFiles(ctx, spans[i:min(i+per, len(spans))])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+	}
+	return out, nil
 }
 
 // ensureDir creates the spool folder and the tool's folders above it

@@ -93,6 +93,67 @@ func TestSpoolWritesOneFilePerInvocation(t *testing.T) {
 	}
 }
 
+// TestLargeInvocationIsSplitIntoRequestSizedFiles: an invocation whose
+// spans encode to more than a request holds is spooled as several files,
+// each at most maxBatchBytes (but for a single span larger than that), so
+// that no file is too large for a slow link to send within the attempt
+// timeout; every span is kept.
+func TestLargeInvocationIsSplitIntoRequestSizedFiles(t *testing.T) {
+	tests := []struct {
+		name      string
+		spans     int
+		bigAt     int // the index of one span larger than a request; -1: none
+		wantFiles int // at least
+	}{
+		{"one small invocation", 3, -1, 1},
+		{"1000 spans", 1000, -1, 2},
+		{"1000 spans, one of them larger than a request", 1000, 500, 3},
+		{"one span larger than a request", 1, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t)
+			s, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for i := range tc.spans {
+				name := fmt.Sprintf("pipectl run node %04d %s", i, strings.Repeat("n", 60))
+				if i == tc.bigAt {
+					name += strings.Repeat("x", maxBatchBytes)
+				}
+				names = append(names, name)
+			}
+			s.ExportSpans(context.Background(), stubSpans(names...))
+			if err := s.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			files, err := listSpool(cfg.SpoolDir, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) < tc.wantFiles {
+				t.Errorf("%d spool files, want at least %d", len(files), tc.wantFiles)
+			}
+			over := 0
+			for _, f := range files {
+				if f.size > maxBatchBytes {
+					over++
+				}
+			}
+			if want := min(1, tc.bigAt+1); over != want {
+				t.Errorf("%d files over %d bytes, want %d", over, maxBatchBytes, want)
+			}
+			got := spoolNames(t, cfg.SpoolDir)
+			slices.Sort(got)
+			if !slices.Equal(got, names) {
+				t.Errorf("spooled %d spans, want the %d exported", len(got), len(names))
+			}
+		})
+	}
+}
+
 func TestSpoolNothingRecordedWritesNothing(t *testing.T) {
 	cfg := testConfig(t)
 	s, _ := New(cfg)

@@ -167,6 +167,34 @@ func TestUploadLockedReturnsAtOnce(t *testing.T) {
 
 // A burst of commands is kept whole and sent in a few requests; beyond the
 // caps the oldest files go first (the loss rule of the package doc).
+// TestBatchLen: a request takes the oldest files up to maxBatchBytes or
+// maxFiles, and always at least one file, however large.
+func TestBatchLen(t *testing.T) {
+	const kib = 1 << 10
+	tests := []struct {
+		name  string
+		sizes []int64
+		max   int
+		want  int
+	}{
+		{"all fit", []int64{kib, kib, kib}, 200, 3},
+		{"bytes bound", []int64{20 * kib, 20 * kib, 20 * kib}, 200, 2},
+		{"exactly the cap", []int64{24 * kib, 24 * kib, 1}, 200, 2},
+		{"files bound", []int64{1, 1, 1, 1}, 3, 3},
+		{"a large file goes alone", []int64{100 * kib, 1}, 200, 1},
+		{"a large file waits for the next request", []int64{1, 100 * kib}, 200, 1},
+	}
+	for _, tc := range tests {
+		var files []spoolFile
+		for i, size := range tc.sizes {
+			files = append(files, spoolFile{name: fmt.Sprint(i), size: size})
+		}
+		if got := batchLen(files, tc.max); got != tc.want {
+			t.Errorf("%s: batchLen = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestUploadBurst(t *testing.T) {
 	srv, got := loopback(t, status(200))
 	cfg := testConfig(t)
