@@ -81,3 +81,42 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 		t.Errorf("stderr: %s", stderr.String())
 	}
 }
+
+// TestOptedOutCommandReadsNothing: with an opt-out in the environment, a
+// command reads no file at all (not telemetry.toml, not the project's, not
+// /proc), however many are there to read.
+func TestOptedOutCommandReadsNothing(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config", "tool")
+	os.MkdirAll(config, 0o700)
+	os.WriteFile(filepath.Join(config, "telemetry.toml"), []byte("[telemetry]\nconsent = true\n"), 0o600)
+	project := filepath.Join(dir, "project")
+	os.MkdirAll(project, 0o755)
+	os.WriteFile(filepath.Join(project, "pyproject.toml"), []byte("[tool.tool]\npackage_name = \"p\"\n"), 0o644)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	var stderr bytes.Buffer
+	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("DO_NOT_TRACK", "1"))
+	cfg.WorkDir = project
+	cfg.Project.Name = "pyproject.toml"
+	cfg.Project.Table = "tool.tool"
+	// The real lookup of the process's start, which TestMain replaces.
+	saved := startedAt
+	startedAt = processStart
+	defer func() { startedAt = saved }()
+	measure := func(f func()) int {
+		before := readCalls(t)
+		f()
+		return readCalls(t) - before
+	}
+	nothing := measure(func() {}) // readCalls' own reads
+	command := measure(func() {
+		tel := Start(cfg)
+		inv := tel.Begin(context.Background())
+		inv.End(0, nil)
+		tel.Shutdown()
+	})
+	if command != nothing {
+		t.Errorf("an opted-out command made %d read calls", command-nothing)
+	}
+}

@@ -57,7 +57,8 @@ type Telemetry struct {
 	gate     *consent.Gate
 	debug    bool
 	ci       bool      // run by a CI system (isCI)
-	started  time.Time // when this process started (see processStart)
+	begun    time.Time // when Start was called
+	started  time.Time // when this process started (see processStart); zero until asked
 	// files reads telemetry.toml and .telemetry once per invocation, and
 	// again only when one changed (consent is decided again in End).
 	files readlimit.Cache
@@ -131,7 +132,7 @@ func newTelemetry(cfg Config) *Telemetry {
 	if cfg.LookupEnv == nil {
 		cfg.LookupEnv = os.LookupEnv
 	}
-	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr, started: startedAt(time.Now())}
+	t := &Telemetry{cfg: cfg, log: cfg.Logger, stderr: cfg.Stderr, begun: time.Now()}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
