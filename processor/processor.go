@@ -193,13 +193,20 @@ func containsKey(keys []attribute.Key, k attribute.Key) bool {
 
 // passes reports whether a span of scope may go on: with consent, and of
 // Config.Scope when it is set.
-func (p *Processor) passes(scope instrumentation.Scope) bool {
-	return p.consent != nil && p.consent.Enabled() && (p.scope == "" || scope.Name == p.scope)
+// The span's scope is asked for only when Config.Scope is set: each call
+// copies it.
+func (p *Processor) passes(s scoped) bool {
+	return p.consent != nil && p.consent.Enabled() && (p.scope == "" || s.InstrumentationScope().Name == p.scope)
+}
+
+// scoped is what passes needs of a span.
+type scoped interface {
+	InstrumentationScope() instrumentation.Scope
 }
 
 // OnStart passes s on only with consent.
 func (p *Processor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
-	if p.passes(s.InstrumentationScope()) {
+	if p.passes(s) {
 		p.next.OnStart(parent, s)
 	}
 }
@@ -208,7 +215,7 @@ func (p *Processor) OnStart(parent context.Context, s sdktrace.ReadWriteSpan) {
 // is shared with other processors and is never changed; when nothing needs
 // masking, s itself is passed on.
 func (p *Processor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !p.passes(s.InstrumentationScope()) {
+	if !p.passes(s) {
 		return
 	}
 	p.next.OnEnd(p.view(s))
