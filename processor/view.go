@@ -170,6 +170,7 @@ func (p *Processor) argSecrets(memo *argMemo, attrs []attribute.KeyValue, secret
 // maskAttrs returns attrs, or a copy with changes; the input is never written.
 func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scrubber) ([]attribute.KeyValue, bool) {
 	var out []attribute.KeyValue // nil until something changes; then attrs so far, changed
+	var nkv attribute.KeyValue   // an attribute changed, when changed is set
 	for i := range attrs {
 		kv := &attrs[i] // not copied: most attributes pass unchanged
 		if p.dropped(kv.Key) {
@@ -178,7 +179,6 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			}
 			continue
 		}
-		var nkv attribute.KeyValue
 		var changed bool
 		if p.isArgKey(kv) {
 			// mask.Masker output holds only allow-listed words and mask.Placeholder; it is
@@ -186,7 +186,7 @@ func (p *Processor) maskAttrs(memo *argMemo, attrs []attribute.KeyValue, sc *scr
 			v, _ := p.maskArgMemo(memo, kv.Value)
 			nkv, changed = attribute.KeyValue{Key: kv.Key, Value: v}, v != kv.Value
 		} else if kind := p.kinds[kv.Key]; kind != keyTrusted {
-			nkv, changed = scrubKV(kv, sc, kind != keyFixed)
+			changed = scrubKV(kv, sc, kind != keyFixed, &nkv)
 		}
 		switch {
 		case changed && out == nil:
@@ -291,26 +291,35 @@ func (p *Processor) maskResource(r *sdkresource.Resource, sc *scrubber) *sdkreso
 
 // scrubKV scrubs a value, at any depth of slices and maps, and the key
 // unless it is fixed: code may name keys after user input ("flag."+name).
-// It returns changed == false, and no KeyValue, when nothing was scrubbed.
-func scrubKV(kv *attribute.KeyValue, sc *scrubber, scrubKey bool) (attribute.KeyValue, bool) {
+// It reports whether anything was scrubbed, and only then sets *out.
+func scrubKV(kv *attribute.KeyValue, sc *scrubber, scrubKey bool, out *attribute.KeyValue) bool {
 	if sc.empty() {
-		return attribute.KeyValue{}, false
+		return false
 	}
 	k, keyChanged := string(kv.Key), false
 	if scrubKey {
 		k, keyChanged = sc.scrub(k)
 	}
-	v, valueChanged := kv.Value, false
+	var v attribute.Value
+	valueChanged := false
 	switch kv.Value.Type() {
 	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE:
 		// No text to scrub.
+	case attribute.STRING: // the common case, without copying the value
+		if s, changed := sc.scrub(kv.Value.AsString()); changed {
+			v, valueChanged = attribute.StringValue(s), true
+		}
 	default:
 		v, valueChanged = scrubValue(kv.Value, sc)
 	}
 	if !keyChanged && !valueChanged {
-		return attribute.KeyValue{}, false
+		return false
 	}
-	return attribute.KeyValue{Key: attribute.Key(k), Value: v}, true
+	if !valueChanged {
+		v = kv.Value
+	}
+	*out = attribute.KeyValue{Key: attribute.Key(k), Value: v}
+	return true
 }
 
 func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
@@ -349,8 +358,8 @@ func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
 		list := v.AsMap()
 		changed := false
 		for i := range list {
-			if kv, c := scrubKV(&list[i], sc, true); c {
-				list[i], changed = kv, true
+			if scrubKV(&list[i], sc, true, &list[i]) {
+				changed = true
 			}
 		}
 		if changed {
