@@ -147,13 +147,15 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 	if len(cfg.Args) > 0 {
 		args = m.Mask(cfg.Args)
 	}
+	global := newScrubber(m, args.Secrets)
+	global.phrases = &phraseMemo{}
 	return &Processor{
 		next:     next,
 		consent:  cfg.Consent,
 		masker:   m,
 		argKeys:  keys,
 		kinds:    kinds,
-		global:   newScrubber(m, args.Secrets),
+		global:   global,
 		args:     args,
 		resource: resourceFor(cfg),
 		drop:     slices.Clone(cfg.DropKeyPrefixes),

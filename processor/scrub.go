@@ -38,6 +38,8 @@ type scrubber struct {
 
 	rawOnce sync.Once
 	rawSet  map[string]struct{} // raw as a set, made when with first needs it
+
+	phrases *phraseMemo // shared by the scrubbers of one Processor; nil: none
 }
 
 // newScrubber keeps the raw secrets worth scrubbing and the forms other
@@ -233,7 +235,7 @@ func (sc *scrubber) with(raw []string) *scrubber {
 		return sc
 	}
 	child := newScrubberIn(sc.masker, sc.wd, fresh)
-	child.parent = sc
+	child.parent, child.phrases = sc, sc.phrases
 	return child
 }
 
@@ -323,7 +325,7 @@ func (sc *scrubber) cover(s string) []span {
 // returned untouched, without allocating) when no secret occurs in it, or
 // when s consists only of allow-listed words, which can reveal nothing.
 func (sc *scrubber) scrub(s string) (out string, changed bool) {
-	if len(s) < minSecret || sc.empty() || onlyAllowedWords(sc.masker, s) || !sc.contains(s) {
+	if len(s) < minSecret || sc.empty() || sc.onlyAllowedWords(s) || !sc.contains(s) {
 		return s, false
 	}
 	// Each round replaces every occurrence (overlapping ones merged) at
@@ -356,6 +358,21 @@ func (sc *scrubber) replace(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// onlyAllowedWords is onlyAllowedWords of sc's Masker, remembered in
+// sc.phrases.
+func (sc *scrubber) onlyAllowedWords(s string) bool {
+	if sc.phrases != nil && sc.phrases.has(s) {
+		return true
+	}
+	if !onlyAllowedWords(sc.masker, s) {
+		return false
+	}
+	if sc.phrases != nil {
+		sc.phrases.add(s)
+	}
+	return true
 }
 
 // onlyAllowedWords reports whether every whitespace-separated word of s is
