@@ -1,6 +1,7 @@
 package processor
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync/atomic"
 )
@@ -13,28 +14,33 @@ const maxPhrase = 64
 // and again, so that they are not split and looked up word by word for
 // every span. Whether a string is one depends on the Masker alone, which
 // never changes, so one memo serves every scrubber of a Processor. It holds
-// at most 8 strings of at most maxPhrase bytes (copies, so that no larger
-// string is kept alive), takes no lock, and a string whose slot another
-// takes is only looked up again.
+// at most 16 strings of at most maxPhrase bytes (copies, so that no larger
+// string is kept alive) and takes no lock. A slot keeps the first string
+// that takes it: a string whose slot is taken is looked up as before, and
+// costs nothing more, however the strings alternate.
 type phraseMemo struct {
-	slots [8]atomic.Pointer[string]
+	seed  maphash.Seed
+	slots [16]atomic.Pointer[string]
 }
+
+func newPhraseMemo() *phraseMemo { return &phraseMemo{seed: maphash.MakeSeed()} }
 
 func (m *phraseMemo) slot(s string) *atomic.Pointer[string] {
-	return &m.slots[(len(s)+int(s[len(s)-1]))%len(m.slots)]
+	return &m.slots[maphash.String(m.seed, s)%uint64(len(m.slots))]
 }
 
-// has reports whether s, not empty, is remembered.
+// has reports whether s is remembered.
 func (m *phraseMemo) has(s string) bool {
 	p := m.slot(s).Load()
 	return p != nil && *p == s
 }
 
-// add remembers s, not empty, if it is short enough.
+// add remembers s if it is short enough and its slot is free.
 func (m *phraseMemo) add(s string) {
-	if len(s) > maxPhrase {
+	slot := m.slot(s)
+	if len(s) > maxPhrase || slot.Load() != nil {
 		return
 	}
 	c := strings.Clone(s)
-	m.slot(s).Store(&c)
+	slot.CompareAndSwap(nil, &c)
 }

@@ -148,7 +148,7 @@ func New(next sdktrace.SpanProcessor, cfg Config) *Processor {
 		args = m.Mask(cfg.Args)
 	}
 	global := newScrubber(m, args.Secrets)
-	global.phrases = &phraseMemo{}
+	global.phrases = newPhraseMemo()
 	return &Processor{
 		next:     next,
 		consent:  cfg.Consent,

@@ -185,6 +185,43 @@ func TestProcessorConsent(t *testing.T) {
 	}
 }
 
+// TestProcessorScope: with Config.Scope set, only the spans of that
+// instrumentation scope pass, at their start and at their end; without
+// consent none does.
+func TestProcessorScope(t *testing.T) {
+	tests := []struct {
+		name    string
+		scope   string
+		consent bool
+		want    int // of the 3 spans, one per tracer below
+	}{
+		{"no scope: every span", "", true, 3},
+		{"one scope", "usage", true, 1},
+		{"a scope no tracer has", "other", true, 0},
+		{"no consent", "usage", false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := &gate{}
+			g.on.Store(tc.consent)
+			rec := &recorder{}
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(New(rec, Config{Consent: g, Root: testTree(), Scope: tc.scope})))
+			for _, tracer := range []string{"usage", "library", "http"} {
+				_, span := tp.Tracer(tracer).Start(context.Background(), "pipectl run")
+				span.End()
+			}
+			if rec.starts != tc.want || len(rec.ended) != tc.want {
+				t.Errorf("%d spans started and %d ended downstream, want %d", rec.starts, len(rec.ended), tc.want)
+			}
+			for _, s := range rec.ended {
+				if s.InstrumentationScope().Name != tc.scope && tc.scope != "" {
+					t.Errorf("a span of scope %q passed", s.InstrumentationScope().Name)
+				}
+			}
+		})
+	}
+}
+
 func TestProcessorConsentOffStillFlushesAndShutsDown(t *testing.T) {
 	for _, c := range []Consent{nil, &gate{}} {
 		next := &recorder{}
