@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,18 +37,13 @@ func readCalls(t *testing.T) int {
 // at its end and takes the user id from it; it reads the file again only
 // when the file changed in between (here: replaced by the same content).
 func TestConsentFilesReadOncePerInvocation(t *testing.T) {
-	dir := t.TempDir()
-	config := filepath.Join(dir, "config", "tool")
-	os.MkdirAll(config, 0o700)
-	userFile := filepath.Join(config, "telemetry.toml")
+	dir := home(t)
 	content := []byte("[telemetry]\nconsent = true\nnotice_shown = '2020-01-01T00:00:00Z'\nuuid = '93a0b240-099b-47a2-9919-28f6bce8b60b'\n")
-	os.WriteFile(userFile, content, 0o600)
+	user := userFile(t, dir, string(content))
 	// Written long ago, as a user's is: a file modified just before it is
 	// read is read again each time (see readlimit.Cache).
 	old := time.Now().Add(-time.Hour)
-	os.Chtimes(userFile, old, old)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	os.Chtimes(user, old, old)
 	var stderr bytes.Buffer
 	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("TOOL_TELEMETRY_UPLOAD_INTERVAL", "1h"))
 	holdUploadWait(t, cfg)
@@ -68,10 +62,10 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 	run(func() {}) // makes the ids
 	unchanged := run(func() {})
 	changed := run(func() {
-		tmp := userFile + ".new"
+		tmp := user + ".new"
 		os.WriteFile(tmp, content, 0o600)
 		os.Chtimes(tmp, old.Add(time.Minute), old.Add(time.Minute))
-		os.Rename(tmp, userFile)
+		os.Rename(tmp, user)
 	})
 	// One read of the file is 2 calls (the data, then the end of file).
 	if changed-unchanged != 2 {
@@ -86,20 +80,10 @@ func TestConsentFilesReadOncePerInvocation(t *testing.T) {
 // command reads no file at all (not telemetry.toml, not the project's, not
 // /proc), however many are there to read.
 func TestOptedOutCommandReadsNothing(t *testing.T) {
-	dir := t.TempDir()
-	config := filepath.Join(dir, "config", "tool")
-	os.MkdirAll(config, 0o700)
-	os.WriteFile(filepath.Join(config, "telemetry.toml"), []byte("[telemetry]\nconsent = true\n"), 0o600)
-	project := filepath.Join(dir, "project")
-	os.MkdirAll(project, 0o755)
-	os.WriteFile(filepath.Join(project, "pyproject.toml"), []byte("[tool.tool]\npackage_name = \"p\"\n"), 0o644)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	dir := home(t)
+	userFile(t, dir, "[telemetry]\nconsent = true\n")
 	var stderr bytes.Buffer
-	cfg := testConfig([]string{"run", "-p", "x"}, &stderr, env("DO_NOT_TRACK", "1"))
-	cfg.WorkDir = project
-	cfg.Project.Name = "pyproject.toml"
-	cfg.Project.Table = "tool.tool"
+	cfg := projectCommand(t, dir, &stderr, env("DO_NOT_TRACK", "1"))
 	// The real lookup of the process's start, which TestMain replaces.
 	saved := startedAt
 	startedAt = processStart
@@ -110,12 +94,7 @@ func TestOptedOutCommandReadsNothing(t *testing.T) {
 		return readCalls(t) - before
 	}
 	nothing := measure(func() {}) // readCalls' own reads
-	command := measure(func() {
-		tel := Start(cfg)
-		inv := tel.Begin(context.Background())
-		inv.End(0, nil)
-		tel.Shutdown()
-	})
+	command := measure(func() { runCommand(cfg) })
 	if command != nothing {
 		t.Errorf("an opted-out command made %d read calls", command-nothing)
 	}

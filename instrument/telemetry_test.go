@@ -30,13 +30,49 @@ import (
 )
 
 // home points the user folders at a fresh temporary folder.
-func home(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+func home(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	tb.Setenv("HOME", dir)
+	tb.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	tb.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
 	return dir
+}
+
+// userFile writes the tool's telemetry.toml in home dir and returns its path.
+func userFile(tb testing.TB, dir, content string) string {
+	tb.Helper()
+	config := filepath.Join(dir, "config", "tool")
+	os.MkdirAll(config, 0o700)
+	path := filepath.Join(config, "telemetry.toml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// projectCommand makes a project (pyproject.toml with [tool.tool]) in dir
+// and returns the config of `tool run -p x` run two folders below its root.
+func projectCommand(tb testing.TB, dir string, stderr *bytes.Buffer, lookup func(string) (string, bool)) Config {
+	tb.Helper()
+	project := filepath.Join(dir, "a", "b", "c")
+	os.MkdirAll(project, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "a", "pyproject.toml"), []byte("[tool.tool]\npackage_name = \"p\"\n"), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg := testConfig([]string{"run", "-p", "x"}, stderr, lookup)
+	cfg.WorkDir = project
+	cfg.Project.Name = "pyproject.toml"
+	cfg.Project.Table = "tool.tool"
+	return cfg
+}
+
+// runCommand is one command's telemetry: Start, its span, and Shutdown.
+func runCommand(cfg Config) {
+	tel := Start(cfg)
+	inv := tel.Begin(context.Background())
+	inv.End(0, nil)
+	tel.Shutdown()
 }
 
 // env is a LookupEnv over a fixed map.
@@ -295,8 +331,7 @@ func TestIsCI(t *testing.T) {
 // notFirstRun records that the notice was shown, as a previous run would.
 func notFirstRun(t *testing.T, dir string) {
 	t.Helper()
-	os.MkdirAll(filepath.Join(dir, "config", "tool"), 0o700)
-	os.WriteFile(filepath.Join(dir, "config", "tool", "telemetry.toml"), []byte("[telemetry]\nnotice_shown = \"2026-01-01\"\n"), 0o600)
+	userFile(t, dir, "[telemetry]\nnotice_shown = \"2026-01-01\"\n")
 }
 
 func TestTheUsersOpenTelemetryEnvironmentDoesNotApply(t *testing.T) {
