@@ -301,17 +301,7 @@ func scrubKV(kv *attribute.KeyValue, sc *scrubber, scrubKey bool, out *attribute
 		k, keyChanged = sc.scrub(k)
 	}
 	var v attribute.Value
-	valueChanged := false
-	switch kv.Value.Type() {
-	case attribute.BOOL, attribute.INT64, attribute.FLOAT64, attribute.BOOLSLICE, attribute.INT64SLICE, attribute.FLOAT64SLICE:
-		// No text to scrub.
-	case attribute.STRING: // the common case, without copying the value
-		if s, changed := sc.scrub(kv.Value.AsString()); changed {
-			v, valueChanged = attribute.StringValue(s), true
-		}
-	default:
-		v, valueChanged = scrubValue(kv.Value, sc)
-	}
+	valueChanged := scrubValue(&kv.Value, sc, &v)
 	if !keyChanged && !valueChanged {
 		return false
 	}
@@ -322,11 +312,15 @@ func scrubKV(kv *attribute.KeyValue, sc *scrubber, scrubKey bool, out *attribute
 	return true
 }
 
-func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
+// scrubValue scrubs v at any depth of slices and maps. It reports whether
+// anything was scrubbed, and only then sets *out (which may be v). Values
+// that hold no text (bool, int, float and their slices) pass untouched.
+func scrubValue(v *attribute.Value, sc *scrubber, out *attribute.Value) bool {
 	switch v.Type() {
 	case attribute.STRING:
 		if s, changed := sc.scrub(v.AsString()); changed {
-			return attribute.StringValue(s), true
+			*out = attribute.StringValue(s)
+			return true
 		}
 	case attribute.STRINGSLICE:
 		list := v.AsStringSlice()
@@ -337,22 +331,25 @@ func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
 			changed = changed || c
 		}
 		if changed {
-			return attribute.StringSliceValue(list), true
+			*out = attribute.StringSliceValue(list)
+			return true
 		}
 	case attribute.BYTESLICE:
 		if s, changed := sc.scrub(string(v.AsByteSlice())); changed {
-			return attribute.ByteSliceValue([]byte(s)), true
+			*out = attribute.ByteSliceValue([]byte(s))
+			return true
 		}
 	case attribute.SLICE:
 		list := v.AsSlice()
 		changed := false
-		for i, e := range list {
-			var c bool
-			list[i], c = scrubValue(e, sc)
-			changed = changed || c
+		for i := range list {
+			if scrubValue(&list[i], sc, &list[i]) {
+				changed = true
+			}
 		}
 		if changed {
-			return attribute.SliceValue(list...), true
+			*out = attribute.SliceValue(list...)
+			return true
 		}
 	case attribute.MAP:
 		list := v.AsMap()
@@ -363,8 +360,9 @@ func scrubValue(v attribute.Value, sc *scrubber) (attribute.Value, bool) {
 			}
 		}
 		if changed {
-			return attribute.MapValue(list...), true
+			*out = attribute.MapValue(list...)
+			return true
 		}
 	}
-	return v, false
+	return false
 }
