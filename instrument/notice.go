@@ -34,16 +34,9 @@ func (t *Telemetry) noticeShown() bool {
 	s, _ := v.(string)
 	at, err := time.Parse(time.RFC3339Nano, s)
 	// An older file holds the date alone: the notice is long shown.
-	return err != nil || at.Before(t.processStarted())
-}
-
-// processStarted returns when this process started. It is looked up only
-// when needed: an opted-out command reads nothing from /proc.
-func (t *Telemetry) processStarted() time.Time {
-	if t.started.IsZero() {
-		t.started = startedAt(t.begun)
-	}
-	return t.started
+	// The process's start is looked up here only, so that an opted-out
+	// command reads nothing from /proc.
+	return err != nil || at.Before(startedAt(t.begun))
 }
 
 // showNotice shows the notice if this process is the one that remembers it.

@@ -57,8 +57,7 @@ type Telemetry struct {
 	gate     *consent.Gate
 	debug    bool
 	ci       bool      // run by a CI system (isCI)
-	begun    time.Time // when Start was called
-	started  time.Time // when this process started (see processStart); zero until asked
+	begun    time.Time // when Start was called (see processStart)
 	// files reads telemetry.toml and .telemetry once per invocation, and
 	// again only when one changed (consent is decided again in End).
 	files readlimit.Cache
