@@ -19,34 +19,37 @@ const userHZ = 100
 // nothing, however late it reached Start (200 processes on 2 cores reach
 // it tens of milliseconds apart). The kernel counts in 10 ms ticks; the
 // start is rounded up, so that a command run right after the first one is
-// not taken for its contemporary. Where /proc cannot tell, it is now.
-func processStart(now time.Time) time.Time {
+// not taken for its contemporary. Where /proc cannot tell, it is
+// fallback, when Start was called. The process's age is measured against
+// the clock read here, so the answer does not depend on when it is asked.
+func processStart(fallback time.Time) time.Time {
 	data, err := os.ReadFile("/proc/self/stat")
 	if err != nil {
-		return now
+		return fallback
 	}
 	// The fields after the command name, which may hold spaces, start
 	// with the state (field 3); starttime is field 22.
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return now
+		return fallback
 	}
 	fields := bytes.Fields(data[i+1:])
 	if len(fields) < 20 {
-		return now
+		return fallback
 	}
 	ticks, err := strconv.ParseUint(string(fields[19]), 10, 64)
 	if err != nil {
-		return now
+		return fallback
 	}
 	var ts unix.Timespec
+	now := time.Now()
 	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
-		return now
+		return fallback
 	}
 	started := time.Duration(ticks+1) * (time.Second / userHZ)
 	age := time.Duration(ts.Nano()) - started
 	if age < 0 {
-		return now
+		return fallback
 	}
 	return now.Add(-age)
 }

@@ -6,4 +6,4 @@ import "time"
 
 // processStart is when Start was called where the kernel's start time is
 // not read.
-func processStart(now time.Time) time.Time { return now }
+func processStart(fallback time.Time) time.Time { return fallback }

@@ -529,12 +529,18 @@ func TestMain(m *testing.M) {
 }
 
 // processStart reads when the kernel started this process: before now,
-// and not before the test binary was built.
+// and not before the test binary was built, whenever it is asked (Start
+// asks for it well after it began, only when the notice rule needs it).
 func TestProcessStart(t *testing.T) {
 	now := time.Now()
 	got := processStart(now)
 	if got.After(now) || now.Sub(got) > time.Hour {
 		t.Errorf("processStart = %v, now %v", got, now)
+	}
+	if runtime.GOOS == "linux" {
+		if late := processStart(now.Add(-time.Hour)); late.Sub(got).Abs() > time.Second {
+			t.Errorf("processStart depends on when Start began: %v, then %v", got, late)
+		}
 	}
 }
 
